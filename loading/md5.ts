@@ -1,0 +1,56 @@
+/**
+ * Streaming MD5 of a file.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { AccsrError } from "../errors.ts";
+
+/**
+ * MD5 of a file's content as lower-case hex, read as a stream (constant memory).
+ *
+ * Throws an {@linkcode AccsrError} with code `NOT_A_FILE` when `path` is missing or not a
+ * regular file.
+ *
+ * @example
+ * ```ts
+ * import { md5sum } from "./md5.ts";
+ * await Deno.writeTextFile("/tmp/empty.txt", "");
+ * console.log(await md5sum("/tmp/empty.txt")); // d41d8cd98f00b204e9800998ecf8427e
+ * ```
+ */
+export async function md5sum(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+  let isFile = false;
+  try {
+    isFile = (await stat(path)).isFile();
+  } catch (e) {
+    throw new AccsrError(`Cannot hash "${path}": no such file (check the path)`, {
+      code: "NOT_A_FILE",
+      cause: e,
+    });
+  }
+  if (!isFile) {
+    throw new AccsrError(`Cannot hash "${path}": not a regular file (pass a file, not a directory)`, {
+      code: "NOT_A_FILE",
+    });
+  }
+  const hash = createHash("md5");
+  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
+  for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  return hash.digest("hex");
+}
+
+/**
+ * MD5 of bytes in memory as lower-case hex.
+ *
+ * @example
+ * ```ts
+ * import { md5Bytes } from "./md5.ts";
+ * console.log(md5Bytes(new TextEncoder().encode("abc"))); // 900150983cd24fb0d6963f7d28e17f72
+ * ```
+ */
+export function md5Bytes(data: Uint8Array): string {
+  return createHash("md5").update(data).digest("hex");
+}

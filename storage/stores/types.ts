@@ -1,0 +1,164 @@
+/**
+ * The one interface every backend implements (S3, Azure, local directory, memory).
+ * The sync engine only ever talks to an {@linkcode ObjectStore}.
+ *
+ * Keys are POSIX `/` strings without a leading `/`. A store never interprets a key as a
+ * local path; turning keys into local paths is the job of `storage/keys.ts`.
+ *
+ * @module
+ */
+
+/**
+ * One object as a store lists it.
+ *
+ * @example
+ * ```ts
+ * import type { StoreObject } from "./types.ts";
+ * const o: StoreObject = { key: "data/a.txt", size: 3, etag: "900150983cd24fb0d6963f7d28e17f72", md5: "900150983cd24fb0d6963f7d28e17f72" };
+ * ```
+ */
+export interface StoreObject {
+  /** Full key including any base path, never starting with "/". */
+  key: string;
+  /** Size in bytes (for a `head` with `partNumber`: the size of that part). */
+  size: number;
+  /** Entity tag without quotes, when the store has one. */
+  etag?: string;
+  /**
+   * MD5 of the whole content (lower-case hex) when the store knows it: a plain-MD5 ETag,
+   * the `md5` metadata entry written by accsr, Azure's Content-MD5, or the file store's record.
+   */
+  md5?: string;
+  /** Last modification time, when known. */
+  lastModified?: Date;
+  /** User metadata, when the listing or head carries it. */
+  metadata?: Record<string, string>;
+  /** Number of parts of a multipart object, when the store reports it (`head` with `partNumber`). */
+  partsCount?: number;
+}
+
+/**
+ * What to upload: bytes already in memory (small files, read once and hashed), or a file
+ * to stream from (large files).
+ *
+ * @example
+ * ```ts
+ * import type { UploadBody } from "./types.ts";
+ * const small: UploadBody = { data: new TextEncoder().encode("abc") };
+ * const large: UploadBody = { path: "/data/big.bin", size: 1 << 30 };
+ * ```
+ */
+export type UploadBody = { data: Uint8Array } | { path: string; size: number };
+
+/**
+ * Options of {@linkcode ObjectStore.put}.
+ *
+ * @example
+ * ```ts
+ * import type { PutOptions } from "./types.ts";
+ * const o: PutOptions = { md5: "900150983cd24fb0d6963f7d28e17f72", ifNoneMatch: true };
+ * ```
+ */
+export interface PutOptions {
+  /**
+   * MD5 of the whole content (lower-case hex). Stores keep it as metadata `md5` (S3:
+   * `x-amz-meta-md5`; Azure: Content-MD5) and send it as `Content-MD5` where the protocol
+   * lets the server verify the body.
+   */
+  md5: string;
+  /** Extra user metadata (from `addExtraToUpload`). */
+  metadata?: Record<string, string>;
+  /** Content type (from `addExtraToUpload`). */
+  contentType?: string;
+  /** Create only: fail with code `PRECONDITION_FAILED` when the key already exists. */
+  ifNoneMatch?: boolean;
+  /** Overwrite only if the current ETag equals this one; else code `PRECONDITION_FAILED`. */
+  ifMatch?: string;
+  /** Cancels the upload (multipart uploads are aborted). */
+  signal?: AbortSignal;
+  /** Called with the number of bytes sent since the previous call. */
+  onProgress?: (bytes: number) => void;
+}
+
+/**
+ * Options of {@linkcode ObjectStore.get}.
+ *
+ * @example
+ * ```ts
+ * import type { GetOptions } from "./types.ts";
+ * const o: GetOptions = { onProgress: (n) => console.log(n) };
+ * ```
+ */
+export interface GetOptions {
+  /** Cancels the download. */
+  signal?: AbortSignal;
+  /** Called with the number of bytes received since the previous call. */
+  onProgress?: (bytes: number) => void;
+}
+
+/**
+ * Result of {@linkcode ObjectStore.get}: what was written.
+ *
+ * @example
+ * ```ts
+ * import type { GetResult } from "./types.ts";
+ * const r: GetResult = { size: 3, md5: "900150983cd24fb0d6963f7d28e17f72" };
+ * ```
+ */
+export interface GetResult {
+  /** Bytes written. */
+  size: number;
+  /** MD5 of the bytes written (lower-case hex), computed while streaming. */
+  md5: string;
+}
+
+/**
+ * A bucket of an object store. Errors are `StorageError`s with these codes where they apply:
+ * `BUCKET_NOT_FOUND`, `BUCKET_EXISTS`, `ACCESS_DENIED`, `NOT_FOUND`, `PRECONDITION_FAILED`,
+ * `ENDPOINT_UNREACHABLE`, `ABORTED`; anything else `STORAGE_ERROR`.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectStore } from "./types.ts";
+ * async function count(store: ObjectStore): Promise<number> {
+ *   let n = 0;
+ *   for await (const _ of store.list("")) n++;
+ *   return n;
+ * }
+ * ```
+ */
+export interface ObjectStore {
+  /** Provider id, e.g. `"s3"`, `"file"`, `"memory"`, `"azure_blobs"`. */
+  readonly provider: string;
+  /** Bucket (container) name. */
+  readonly bucket: string;
+  /** Where the bucket lives, for messages; never contains a secret (e.g. `s3://b at http://127.0.0.1:7480`). */
+  readonly location: string;
+  /**
+   * Creates the bucket. With `existOk` (default true) a bucket that already exists and is
+   * yours is fine; a bucket owned by someone else is always an error.
+   */
+  createBucket(options?: { existOk?: boolean; signal?: AbortSignal }): Promise<void>;
+  /** Every object whose key starts with `prefix` (string prefix, all depths), in any order. */
+  list(prefix: string, options?: { signal?: AbortSignal }): AsyncIterable<StoreObject>;
+  /**
+   * One object's properties including metadata, or `undefined` if it does not exist. With
+   * `partNumber`, `size` is the length of that part and `partsCount` the number of parts
+   * (where the store supports it; otherwise the whole object).
+   */
+  head(
+    key: string,
+    options?: { partNumber?: number; signal?: AbortSignal },
+  ): Promise<StoreObject | undefined>;
+  /** Writes an object and returns what the store now holds for the key. */
+  put(key: string, body: UploadBody, options: PutOptions): Promise<StoreObject>;
+  /**
+   * Streams an object into `destinationPath` (created or truncated; the caller passes a
+   * temporary path and renames it). Fails with `NOT_FOUND` when the key does not exist.
+   */
+  get(key: string, destinationPath: string, options?: GetOptions): Promise<GetResult>;
+  /** Deletes the keys (missing keys are not an error). */
+  delete(keys: readonly string[], options?: { signal?: AbortSignal }): Promise<void>;
+  /** Releases connections. Idempotent. */
+  close(): Promise<void>;
+}
