@@ -8,20 +8,32 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { AccsrError } from "../errors.ts";
 
+/** Options of {@linkcode md5sum}. */
+export interface Md5sumOptions {
+  /** Aborts the read; the promise then rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
 /**
- * MD5 of a file's content as lower-case hex, read as a stream (constant memory).
+ * MD5 of a file's content as lower-case hex, read as a stream (constant memory, unlike
+ * accsr which reads the whole file).
  *
  * Throws an {@linkcode AccsrError} with code `NOT_A_FILE` when `path` is missing or not a
- * regular file.
+ * regular file (accsr: a bare `AssertionError`).
  *
  * @example
  * ```ts
+ * import { writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { md5sum } from "./md5.ts";
- * await Deno.writeTextFile("/tmp/empty.txt", "");
- * console.log(await md5sum("/tmp/empty.txt")); // d41d8cd98f00b204e9800998ecf8427e
+ * const path = join(tmpdir(), "empty.txt");
+ * await writeFile(path, "");
+ * console.log(await md5sum(path)); // d41d8cd98f00b204e9800998ecf8427e
  * ```
  */
-export async function md5sum(path: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+export async function md5sum(path: string, options: Md5sumOptions = {}): Promise<string> {
+  options.signal?.throwIfAborted();
   let isFile = false;
   try {
     isFile = (await stat(path)).isFile();
@@ -32,13 +44,31 @@ export async function md5sum(path: string, options: { signal?: AbortSignal } = {
     });
   }
   if (!isFile) {
-    throw new AccsrError(`Cannot hash "${path}": not a regular file (pass a file, not a directory)`, {
-      code: "NOT_A_FILE",
-    });
+    throw new AccsrError(
+      `Cannot hash "${path}": not a regular file (pass a file, not a directory)`,
+      {
+        code: "NOT_A_FILE",
+      },
+    );
   }
   const hash = createHash("md5");
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
-  for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const signal = options.signal;
+  const onAbort = () => stream.destroy();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw new AccsrError(`Cannot hash "${path}": ${(e as Error).message}`, {
+      code: "READ_ERROR",
+      cause: e,
+    });
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    stream.destroy();
+  }
+  signal?.throwIfAborted();
   return hash.digest("hex");
 }
 

@@ -1,0 +1,309 @@
+/**
+ * Applying a plan: refuse the whole transaction on collisions or on overwrites without
+ * `force` (before any byte moves), then transfer the files with bounded parallelism.
+ * Uploads are conditional (create-only, or overwrite-only-what-was-planned); downloads go to
+ * a temporary file in the target folder, are verified, then moved into place.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { link, mkdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import * as path from "node:path";
+import { AccsrError, StorageError, SyncConflictError } from "../errors.ts";
+import { md5Bytes, md5sum } from "../loading/md5.ts";
+import { toRemoteObject } from "./plan.ts";
+import { runPool } from "./pool.ts";
+import { readableSize, type SyncEvents } from "./progress.ts";
+import { type RemoteObject, SyncObject, type TransactionSummary } from "./summary.ts";
+import type { ObjectStore, StoreObject } from "./stores/types.ts";
+
+/**
+ * Options of {@linkcode applyPlan}.
+ *
+ * @example
+ * ```ts
+ * import type { ApplyOptions } from "./apply.ts";
+ * const o: Partial<ApplyOptions> = { force: false, dryrun: true, concurrency: 16 };
+ * ```
+ */
+export interface ApplyOptions {
+  store: ObjectStore;
+  force: boolean;
+  dryrun: boolean;
+  concurrency: number;
+  events: SyncEvents;
+  signal?: AbortSignal;
+  addExtraToUpload?: (o: SyncObject) => { metadata?: Record<string, string>; contentType?: string } | undefined;
+  remoteHashExtractor?: (o: RemoteObject) => string | undefined;
+  /** Files up to this size are read into memory once (hash + upload from one read). */
+  inMemoryLimit?: number;
+}
+
+const PLAIN_MD5 = /^[0-9a-f]{32}$/;
+
+function names(list: readonly string[]): string {
+  const shown = list.slice(0, 10).join(", ");
+  return list.length > 10 ? `${shown}, … (${list.length - 10} more)` : shown;
+}
+
+/** Throws the `SyncConflictError` a real run of this summary would meet, if any. */
+export function refuseIfConflicting(summary: TransactionSummary, force: boolean): void {
+  const dir = summary.syncDirection ?? "sync";
+  if (summary.hasUnresolvableCollisions) {
+    const entries = Object.entries(summary.unresolvableCollisions);
+    const detail = entries.map(([name, v]) =>
+      typeof v === "string"
+        ? `${name} (${v})`
+        : `${name} (remote objects below it: ${(v as RemoteObject[]).map((o) => o.name).slice(0, 3).join(", ")})`
+    );
+    throw new SyncConflictError(
+      `Cannot ${dir}: ${entries.length} name(s) collide, nothing was transferred (force cannot resolve this; run a dry run and inspect the summary): ${
+        names(detail)
+      }`,
+      entries.map(([n]) => n),
+      { summary },
+    );
+  }
+  if (summary.requiresForce && !force) {
+    const affected = summary.onTargetNeqMd5.map((o) => o.name);
+    throw new SyncConflictError(
+      `Cannot ${dir}: ${affected.length} file(s) differ on the ${
+        dir === "push" ? "remote" : "local side"
+      } and force is false, nothing was transferred (pass force to overwrite, or run a dry run to inspect): ${
+        names(affected)
+      }`,
+      affected,
+      { summary },
+    );
+  }
+}
+
+async function upload(obj: SyncObject, o: ApplyOptions, warnOnce: (m: string) => void): Promise<SyncObject> {
+  const localPath = obj.localPath!;
+  const before = await stat(localPath);
+  const limit = o.inMemoryLimit ?? 8 * 1024 * 1024;
+  let md5: string;
+  let body: { data: Uint8Array } | { path: string; size: number };
+  if (before.size <= limit) {
+    const data = await readFile(localPath, { signal: o.signal });
+    md5 = md5Bytes(data);
+    body = { data };
+  } else {
+    md5 = obj.localHash ?? await md5sum(localPath, { signal: o.signal });
+    body = { path: localPath, size: before.size };
+  }
+  const extra = o.addExtraToUpload?.(obj) ?? {};
+  const conditional = {
+    ifNoneMatch: !obj.existsOnRemote,
+    ifMatch: obj.existsOnRemote ? obj.remoteObj?.etag : undefined,
+  };
+  const put = (cond: typeof conditional) =>
+    o.store.put(obj.remotePath, body, {
+      md5,
+      metadata: extra.metadata,
+      contentType: extra.contentType,
+      ...cond,
+      signal: o.signal,
+      onProgress: (n) => o.events.bytes?.(n),
+    });
+  let stored: StoreObject;
+  try {
+    stored = await put(conditional);
+  } catch (e) {
+    if (e instanceof StorageError && e.statusCode === 501) {
+      warnOnce(`${o.store.location} does not support conditional writes; writing without the race check`);
+      stored = await put({ ifNoneMatch: false, ifMatch: undefined });
+    } else throw e;
+  }
+  const after = await stat(localPath);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    throw new AccsrError(
+      `Cannot push "${localPath}": the file changed while it was uploaded (run the push again)`,
+      { code: "LOCAL_FILE_CHANGED" },
+    );
+  }
+  const remoteObj = toRemoteObject({ ...stored, md5: stored.md5 ?? md5 });
+  return new SyncObject({
+    syncDirection: "push",
+    localPath,
+    remotePath: obj.remotePath,
+    remoteObj,
+    existsLocally: true,
+    localSize: before.size,
+    localHash: md5,
+    remoteHash: o.remoteHashExtractor ? o.remoteHashExtractor(remoteObj) : remoteObj.hash,
+    displayPath: obj.displayPath,
+  });
+}
+
+async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
+  const localPath = obj.localPath!;
+  const remote = obj.remoteObj!;
+  const dir = path.dirname(localPath);
+  await mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(localPath)}.accsr-${randomBytes(6).toString("hex")}.part`);
+  try {
+    const got = await o.store.get(remote.name, tmp, {
+      signal: o.signal,
+      onProgress: (n) => o.events.bytes?.(n),
+    });
+    if (got.size !== remote.size) {
+      throw new StorageError(
+        `Cannot pull "${remote.name}": received ${got.size} bytes, expected ${remote.size} (run the pull again)`,
+        { code: "CORRUPT_DOWNLOAD", key: remote.name, bucket: o.store.bucket },
+      );
+    }
+    const expected = remote.hash !== undefined && PLAIN_MD5.test(remote.hash) ? remote.hash : undefined;
+    if (expected !== undefined && got.md5 !== expected) {
+      throw new StorageError(
+        `Cannot pull "${remote.name}": received content has MD5 ${got.md5}, expected ${expected} (run the pull again)`,
+        { code: "CORRUPT_DOWNLOAD", key: remote.name, bucket: o.store.bucket },
+      );
+    }
+    if (obj.existsLocally) {
+      await rename(tmp, localPath);
+    } else {
+      try {
+        await link(tmp, localPath); // create-only: never clobbers a file that appeared meanwhile
+        await unlink(tmp);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === "EEXIST") {
+          throw new SyncConflictError(
+            `Cannot pull "${remote.name}": "${localPath}" was created by someone else after planning (run the pull again)`,
+            [obj.name],
+          );
+        }
+        if (code === "EPERM" || code === "ENOTSUP" || code === "EXDEV" || code === "EOPNOTSUPP") {
+          await rename(tmp, localPath); // file systems without hard links
+        } else throw e;
+      }
+    }
+    return new SyncObject({
+      syncDirection: "pull",
+      localPath,
+      remoteObj: remote,
+      existsLocally: true,
+      localSize: got.size,
+      localHash: got.md5,
+      remoteHash: obj.remoteHash,
+    });
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+/**
+ * Applies a planned summary: refuses conflicts, honours `dryrun`, transfers `filesToSync`
+ * and records them in `syncedFiles`. On failure, stops starting new transfers, lets running
+ * ones finish, records failures in `failedFiles` and throws a `StorageError` (or a
+ * `SyncConflictError` when another writer won a race) carrying the summary.
+ *
+ * @example
+ * ```ts
+ * import { applyPlan } from "./apply.ts";
+ * import { planPush } from "./planner.ts";
+ * import { MemoryStore } from "./stores/memory.ts";
+ * const store = new MemoryStore("b");
+ * await store.createBucket();
+ * const plan = await planPush({ store, basePath: "", events: {}, concurrency: 4 }, "README.md");
+ * await applyPlan(plan, { store, force: false, dryrun: false, concurrency: 4, events: {} });
+ * ```
+ */
+export async function applyPlan(summary: TransactionSummary, o: ApplyOptions): Promise<TransactionSummary> {
+  const direction = summary.syncDirection;
+  if (o.dryrun) {
+    o.events.log?.("info", `Skipping ${direction} because dryrun=True`);
+    if (summary.hasUnresolvableCollisions) {
+      o.events.log?.("warn", "This transaction has unresolvable collisions and would not succeed.");
+    }
+    if (summary.requiresForce && !o.force) {
+      o.events.log?.(
+        "warn",
+        "This transaction requires overwriting of files and would not succeed without force=True",
+      );
+    }
+    return summary;
+  }
+  refuseIfConflicting(summary, o.force);
+  for (const u of summary.uncomparableFiles) {
+    o.events.log?.("warn", `Cannot compare ${u.name}: ${u.uncomparable}; overwriting because force is set`);
+  }
+  const files = summary.filesToSync;
+  if (files.length === 0) {
+    o.events.log?.("info", "No files to be updated");
+    return summary;
+  }
+  const total = files.length;
+  o.events.transferStart?.({ direction: direction!, files: total, bytes: summary.sizeFilesToSync(), force: o.force });
+  let warned = false;
+  const warnOnce = (m: string) => {
+    if (!warned) o.events.log?.("warn", m);
+    warned = true;
+  };
+  let counter = 0;
+  const results = await runPool(files, o.concurrency, async (obj) => {
+    const n = ++counter;
+    const size = readableSize(obj.getBytesTransferred());
+    o.events.log?.(
+      "info",
+      direction === "push"
+        ? `Uploading file ${n}/${total} to ${o.store.bucket}: ${obj.name} (${size})`
+        : `Downloading file ${n}/${total} from ${o.store.bucket}: ${obj.name} (${size})`,
+    );
+    o.events.fileStart?.(obj, n, total);
+    try {
+      const synced = direction === "push" ? await upload(obj, o, warnOnce) : await download(obj, o);
+      summary.syncedFiles.push(synced);
+      o.events.fileDone?.(synced, n, total);
+      return synced;
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      summary.failedFiles.push({ file: obj, error: err });
+      o.events.fileDone?.(obj, n, total, err);
+      throw err;
+    }
+  }, { stopOnError: true, signal: o.signal });
+  o.events.transferEnd?.();
+  const failures = summary.failedFiles;
+  const notStarted = results.filter((r) => r === undefined).length;
+  if (failures.length === 0 && notStarted === 0) return summary;
+  const first = failures[0]?.error;
+  const suffix = `${summary.syncedFiles.length} of ${total} file(s) were transferred; run the ${direction} again to finish`;
+  if (first === undefined || o.signal?.aborted) {
+    const err = new StorageError(`Cannot ${direction}: aborted (${suffix})`, {
+      code: "ABORTED",
+      bucket: o.store.bucket,
+      cause: o.signal?.reason,
+    });
+    err.synced = [...summary.syncedFiles];
+    err.summary = summary;
+    throw err;
+  }
+  const raced = failures.filter((f) =>
+    f.error instanceof SyncConflictError ||
+    (f.error instanceof StorageError && f.error.code === "PRECONDITION_FAILED")
+  );
+  if (raced.length === failures.length) {
+    throw new SyncConflictError(
+      `Cannot ${direction}: another writer changed ${raced.length} file(s) after planning, they were not overwritten (${suffix}): ${
+        names(raced.map((f) => f.file.name))
+      }`,
+      raced.map((f) => f.file.name),
+      { summary, cause: first },
+    );
+  }
+  const err = new StorageError(
+    `${first.message}; ${suffix}`,
+    {
+      code: first instanceof AccsrError ? first.code : "STORAGE_ERROR",
+      statusCode: first instanceof StorageError ? first.statusCode : undefined,
+      key: failures[0].file.name,
+      bucket: o.store.bucket,
+      cause: first,
+    },
+  );
+  err.synced = [...summary.syncedFiles];
+  err.summary = summary;
+  throw err;
+}

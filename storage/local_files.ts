@@ -1,0 +1,203 @@
+/**
+ * Finds the local files a push considers: a file, a directory (recursive, dotfiles
+ * included), or a glob (`*`, `?`, `[…]` within one segment, `**` across segments; like
+ * Python's glob, wildcards do not match names starting with `.`).
+ *
+ * @module
+ */
+import type { Dirent, Stats } from "node:fs";
+import { lstat, readdir, stat } from "node:fs/promises";
+import * as path from "node:path";
+import { AccsrError } from "../errors.ts";
+
+/**
+ * A local file found for a push.
+ *
+ * @example
+ * ```ts
+ * import type { LocalFile } from "./local_files.ts";
+ * const f: LocalFile = { displayPath: "d/a.txt", absPath: "/w/d/a.txt", size: 1, mtimeMs: 0, ino: 1 };
+ * ```
+ */
+export interface LocalFile {
+  /** The path as the glob produced it: relative to the scan directory (or absolute), `/`-separated. */
+  displayPath: string;
+  /** Absolute path. */
+  absPath: string;
+  /** Size in bytes at scan time. */
+  size: number;
+  /** Modification time at scan time. */
+  mtimeMs: number;
+  /** Inode number at scan time. */
+  ino: number;
+}
+
+const MAGIC = /[*?[]/;
+
+/** Whether a path contains glob characters. */
+export function hasGlobMagic(p: string): boolean {
+  return MAGIC.test(p);
+}
+
+function segmentRegex(seg: string): RegExp {
+  let src = "";
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i];
+    if (c === "*") src += "[^/]*";
+    else if (c === "?") src += "[^/]";
+    else if (c === "[") {
+      const end = seg.indexOf("]", i + 2);
+      if (end === -1) src += "\\[";
+      else {
+        let cls = seg.slice(i + 1, end);
+        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
+        src += "[" + cls.replace(/\\/g, "\\\\") + "]";
+        i = end;
+      }
+    } else src += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp("^" + src + "$", "s");
+}
+
+function joinDisplay(display: string, name: string): string {
+  if (display === "") return name;
+  return display.endsWith("/") ? display + name : `${display}/${name}`;
+}
+
+async function readdirSafe(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+async function expandGlob(pattern: string, baseDir: string): Promise<string[]> {
+  const isAbs = path.isAbsolute(pattern);
+  const segs = pattern.split("/").filter((s) => s !== "" && s !== ".");
+  const results = new Set<string>();
+  const startDisplay = isAbs ? "/" : "";
+  const startAbs = isAbs ? "/" : baseDir;
+
+  async function step(display: string, abs: string, i: number): Promise<void> {
+    if (i === segs.length) {
+      results.add(display);
+      return;
+    }
+    const seg = segs[i];
+    if (seg === "**") {
+      await step(display, abs, i + 1);
+      for (const e of await readdirSafe(abs)) {
+        if (e.isDirectory() && !e.name.startsWith(".")) {
+          await step(joinDisplay(display, e.name), path.join(abs, e.name), i);
+        }
+      }
+    } else if (MAGIC.test(seg)) {
+      const re = segmentRegex(seg);
+      const entries = (await readdirSafe(abs)).sort((a, b) => a.name < b.name ? -1 : 1);
+      for (const e of entries) {
+        if (e.name.startsWith(".") && !seg.startsWith(".")) continue;
+        if (re.test(e.name)) await step(joinDisplay(display, e.name), path.join(abs, e.name), i + 1);
+      }
+    } else {
+      const next = path.join(abs, seg);
+      try {
+        await lstat(next);
+      } catch {
+        return;
+      }
+      await step(joinDisplay(display, seg), next, i + 1);
+    }
+  }
+  await step(startDisplay, startAbs, 0);
+  return [...results].filter((r) => r !== "" && r !== "/");
+}
+
+function invalid(p: string, state: string, hint: string, cause?: unknown): AccsrError {
+  return new AccsrError(`Cannot push "${p}": ${state} (${hint})`, {
+    code: "LOCAL_PATH_INVALID",
+    cause,
+  });
+}
+
+async function statFollow(abs: string, display: string): Promise<Stats> {
+  try {
+    return await stat(abs);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT") {
+      throw invalid(display, "broken symbolic link", "fix or remove the link", e);
+    }
+    if (code === "ELOOP") throw invalid(display, "symbolic link loop", "fix the link", e);
+    if (code === "EACCES") throw invalid(display, "permission denied", "check permissions", e);
+    throw invalid(display, (e as Error).message, "check the path", e);
+  }
+}
+
+async function walk(absDir: string, display: string, out: LocalFile[]): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(absDir, { withFileTypes: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw invalid(
+      display,
+      code === "EACCES" ? "permission denied" : (e as Error).message,
+      "check permissions",
+      e,
+    );
+  }
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  for (const e of entries) {
+    const abs = path.join(absDir, e.name);
+    const disp = joinDisplay(display, e.name);
+    if (e.isDirectory()) await walk(abs, disp, out);
+    else if (e.isFile() || e.isSymbolicLink()) {
+      const st = await statFollow(abs, disp);
+      // symlinked directories are not descended (like os.walk); symlinked files count
+      if (st.isFile()) {
+        out.push({ displayPath: disp, absPath: abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+      }
+    }
+  }
+}
+
+/**
+ * Every file matched by `pattern` (a path or glob), relative to `baseDir` unless absolute.
+ * Directories are walked recursively. Throws an `AccsrError` (code `LOCAL_PATH_INVALID`)
+ * for broken links, link loops and unreadable directories; returns `[]` when nothing
+ * matches.
+ *
+ * @example
+ * ```ts
+ * import { findLocalFiles } from "./local_files.ts";
+ * const files = await findLocalFiles("data/**\/*.csv", process.cwd());
+ * console.log(files.map((f) => f.displayPath));
+ * ```
+ */
+export async function findLocalFiles(pattern: string, baseDir: string): Promise<LocalFile[]> {
+  const posix = pattern.split(path.sep).join("/");
+  let candidates: string[];
+  if (hasGlobMagic(posix)) candidates = await expandGlob(posix, baseDir);
+  else {
+    const segs = posix.split("/").filter((s) => s !== "" && s !== ".");
+    candidates = [(path.isAbsolute(posix) ? "/" : "") + segs.join("/")];
+  }
+  const out: LocalFile[] = [];
+  for (const display of candidates) {
+    const abs = path.resolve(baseDir, display);
+    let lst: Stats;
+    try {
+      lst = await lstat(abs);
+    } catch {
+      continue; // missing: nothing found for this candidate
+    }
+    const st = lst.isSymbolicLink() ? await statFollow(abs, display) : lst;
+    if (st.isDirectory()) await walk(abs, display, out);
+    else if (st.isFile()) {
+      out.push({ displayPath: display, absPath: abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+    }
+  }
+  const seen = new Set<string>();
+  return out.filter((f) => !seen.has(f.absPath) && seen.add(f.absPath));
+}

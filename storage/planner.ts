@@ -1,0 +1,251 @@
+/**
+ * Planning a push or a pull: one remote listing per transaction, local scan, hashing of only
+ * the files that need comparing (through the hash cache), then the pure matching of
+ * `plan.ts`, into a {@linkcode TransactionSummary}.
+ *
+ * @module
+ */
+import { stat } from "node:fs/promises";
+import * as path from "node:path";
+import process from "node:process";
+import { NoFilesFoundError } from "../errors.ts";
+import { resolveRemoteHash } from "./equality.ts";
+import { type FileVersion, HashCache } from "./hashing.ts";
+import { commonPrefix, joinKey, keyToLocalPath } from "./keys.ts";
+import { findLocalFiles } from "./local_files.ts";
+import { type PathPattern, skipPredicate } from "./patterns.ts";
+import { matchPull, matchPush } from "./plan.ts";
+import { runPool } from "./pool.ts";
+import type { SyncEvents } from "./progress.ts";
+import { type RemoteObject, SyncObject, TransactionSummary } from "./summary.ts";
+import type { ObjectStore, StoreObject } from "./stores/types.ts";
+
+/** Options shared by both planners. */
+export interface PlanContext {
+  store: ObjectStore;
+  basePath: string;
+  includeRegex?: PathPattern | null;
+  excludeRegex?: PathPattern | null;
+  remoteHashExtractor?: (o: RemoteObject) => string | undefined;
+  events: SyncEvents;
+  signal?: AbortSignal;
+  /** Parallel hashing / head requests. */
+  concurrency: number;
+}
+
+async function listAll(store: ObjectStore, prefix: string, signal?: AbortSignal): Promise<StoreObject[]> {
+  const out: StoreObject[] = [];
+  for await (const o of store.list(prefix, { signal })) out.push(o);
+  return out;
+}
+
+/** Maps a local path (relative or absolute, OS separators) to its key below the base path. */
+export function pushKey(basePath: string, localPath: string): string {
+  const posix = localPath.split(path.sep).join("/");
+  if (posix.split("/").includes("..")) {
+    throw new RangeError(
+      `Cannot push "${localPath}": the remote key would contain ".." (pass localPathPrefix so the path is relative to it)`,
+    );
+  }
+  return joinKey(basePath, posix);
+}
+
+/**
+ * Plans a push of `localPath` (file, directory or glob).
+ *
+ * @example
+ * ```ts
+ * import { planPush } from "./planner.ts";
+ * import { MemoryStore } from "./stores/memory.ts";
+ * const store = new MemoryStore("b");
+ * await store.createBucket();
+ * const summary = await planPush({ store, basePath: "", events: {}, concurrency: 4 }, "README.md");
+ * summary.printShortSummary();
+ * ```
+ */
+export async function planPush(
+  ctx: PlanContext,
+  localPath: string,
+  localPathPrefix?: string,
+): Promise<TransactionSummary> {
+  if (typeof localPath !== "string" || localPath === "") {
+    throw new TypeError("Cannot push: path must be a non-empty string");
+  }
+  const prefix = localPathPrefix ? path.resolve(localPathPrefix) : undefined;
+  let p = localPath;
+  if (prefix !== undefined && path.isAbsolute(p)) {
+    const rel = path.relative(prefix, p);
+    if (rel.startsWith("..") || path.isAbsolute(rel)) {
+      throw new RangeError(
+        `Cannot push "${localPath}": it is not inside localPathPrefix "${prefix}" (pass a path below the prefix)`,
+      );
+    }
+    p = rel === "" ? "." : rel;
+  }
+  const scanBase = prefix ?? process.cwd();
+  ctx.events.log?.("info", `Scanning files in ${path.resolve(scanBase, p)}`);
+  const files = await findLocalFiles(p, scanBase);
+  if (files.length === 0) throw new NoFilesFoundError(localPath, prefix);
+  const skip = skipPredicate(ctx.includeRegex, ctx.excludeRegex);
+  const entries = files.map((file) => ({
+    file,
+    key: pushKey(ctx.basePath, file.displayPath),
+    skip: skip(file.displayPath),
+  }));
+  const active = entries.filter((e) => !e.skip).map((e) => e.key);
+  const listing = active.length === 0 ? [] : await listAll(ctx.store, commonPrefix(active), ctx.signal);
+  const matches = matchPush(entries, listing);
+
+  const cache = await HashCache.open(scanBase);
+  const summary = new TransactionSummary("push");
+  const objs = await runPool(matches, ctx.concurrency, async (m) => {
+    const base = {
+      syncDirection: "push" as const,
+      remotePath: m.key,
+      localPath: m.file.absPath,
+      existsLocally: true,
+      localSize: m.file.size,
+      displayPath: m.file.displayPath,
+      remoteObj: m.remote,
+    };
+    if (m.skip || m.collidesWith.length > 0 || m.remote === undefined) {
+      return new SyncObject(base);
+    }
+    const st = await stat(m.file.absPath);
+    const v: FileVersion = {
+      absPath: m.file.absPath,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+      ino: st.ino,
+    };
+    const md5 = await cache.md5(v, ctx.signal);
+    const r = await resolveRemoteHash(ctx.store, m.remote, { absPath: v.absPath, size: v.size, md5 }, {
+      extractor: ctx.remoteHashExtractor,
+      signal: ctx.signal,
+    });
+    return new SyncObject({
+      ...base,
+      localSize: v.size,
+      localHash: md5,
+      remoteObj: r.remoteObj ?? m.remote,
+      remoteHash: r.remoteHash,
+      uncomparable: r.uncomparable,
+    });
+  }, { signal: ctx.signal, stopOnError: true });
+  await cache.save();
+  ctx.signal?.throwIfAborted();
+  objs.forEach((r, i) => {
+    if (r?.status === "rejected") throw r.reason;
+    const m = matches[i];
+    summary.addEntry(r!.value, { skip: m.skip, collidesWith: m.collidesWith });
+  });
+  return summary;
+}
+
+/**
+ * Options of {@linkcode planPull} beyond the context.
+ *
+ * @example
+ * ```ts
+ * import type { PullPlanOptions } from "./planner.ts";
+ * const o: PullPlanOptions = { localBaseDir: "/data" };
+ * ```
+ */
+export interface PullPlanOptions {
+  /** Absolute local base directory. */
+  localBaseDir: string;
+}
+
+/**
+ * Plans a pull of `remotePath` (already stripped and converted) into `localBaseDir`.
+ *
+ * @example
+ * ```ts
+ * import { planPull } from "./planner.ts";
+ * import { MemoryStore } from "./stores/memory.ts";
+ * const store = new MemoryStore("b");
+ * await store.createBucket();
+ * const s = await planPull({ store, basePath: "", events: {}, concurrency: 4 }, "", { localBaseDir: "/tmp/out" });
+ * console.log(s.filesToSync.length); // 0
+ * ```
+ */
+export async function planPull(
+  ctx: PlanContext,
+  remotePath: string,
+  options: PullPlanOptions,
+): Promise<TransactionSummary> {
+  const full = joinKey(ctx.basePath, remotePath);
+  ctx.events.log?.("info", `Scanning remote paths in ${ctx.store.bucket}/${full}`);
+  const listing = await listAll(ctx.store, full, ctx.signal);
+  const matches = matchPull(listing, {
+    basePath: ctx.basePath,
+    fullPrefix: full,
+    skip: skipPredicate(ctx.includeRegex, ctx.excludeRegex),
+  });
+  const cache = await HashCache.open(options.localBaseDir);
+  const summary = new TransactionSummary("pull");
+  const results = await runPool(matches, ctx.concurrency, async (m) => {
+    if (m.skip) return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }) };
+    if (m.problem !== undefined) {
+      return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }), collision: m.problem };
+    }
+    const localPath = keyToLocalPath(options.localBaseDir, m.relKey);
+    let st;
+    try {
+      st = await stat(localPath);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "ENOTDIR") {
+        return {
+          obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }),
+          collision: `a parent of the local path is a file, not a directory: ${localPath}`,
+        };
+      }
+      if (code !== "ENOENT") throw e;
+    }
+    if (st === undefined) {
+      return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }) };
+    }
+    if (st.isDirectory()) {
+      return {
+        obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }),
+        collision: `local path is a directory: ${localPath}`,
+      };
+    }
+    const md5 = await cache.md5({
+      absPath: localPath,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+      ino: st.ino,
+    }, ctx.signal);
+    const r = await resolveRemoteHash(ctx.store, m.remote, { absPath: localPath, size: st.size, md5 }, {
+      extractor: ctx.remoteHashExtractor,
+      signal: ctx.signal,
+    });
+    return {
+      obj: new SyncObject({
+        syncDirection: "pull",
+        remoteObj: r.remoteObj ?? m.remote,
+        localPath,
+        existsLocally: true,
+        localSize: st.size,
+        localHash: md5,
+        remoteHash: r.remoteHash,
+        uncomparable: r.uncomparable,
+      }),
+    };
+  }, { signal: ctx.signal, stopOnError: true });
+  await cache.save();
+  ctx.signal?.throwIfAborted();
+  results.forEach((r, i) => {
+    if (r?.status === "rejected") throw r.reason;
+    const { obj, collision } = r!.value;
+    summary.addEntry(obj, { skip: matches[i].skip, collidesWith: collision });
+  });
+  if (summary.allFilesAnalyzed.length === 0) {
+    ctx.events.log?.("warn", `No files found in remote storage under path: ${remotePath}`);
+  }
+  return summary;
+}

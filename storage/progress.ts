@@ -1,0 +1,107 @@
+/**
+ * How the sync engine reports progress: a small event interface. The default reporter draws
+ * a byte progress bar on a terminal (stderr) and logs accsr-style lines otherwise.
+ *
+ * @module
+ */
+import process from "node:process";
+import cliProgress from "cli-progress";
+import type { SyncDirection, SyncObject } from "./summary.ts";
+
+/**
+ * Events of a transaction. Every member is optional.
+ *
+ * @example
+ * ```ts
+ * import type { SyncEvents } from "./progress.ts";
+ * const quiet: SyncEvents = { log: () => {} };
+ * const counting: SyncEvents = { bytes: (n) => console.log(`+${n} bytes`) };
+ * ```
+ */
+export interface SyncEvents {
+  /** A log line (accsr's messages, e.g. `Uploading file 1/3 to bucket: key (1 B)`). */
+  log?(level: "info" | "warn", message: string): void;
+  /** Transfers begin. */
+  transferStart?(info: { direction: SyncDirection; files: number; bytes: number; force: boolean }): void;
+  /** One file's transfer begins. */
+  fileStart?(obj: SyncObject, index: number, total: number): void;
+  /** Bytes moved since the previous call. */
+  bytes?(n: number): void;
+  /** One file's transfer ended (successfully or not). */
+  fileDone?(obj: SyncObject, index: number, total: number, error?: Error): void;
+  /** Transfers ended. */
+  transferEnd?(): void;
+}
+
+/**
+ * accsr's human-readable size: decimal units, Python's round-half-even for kB.
+ *
+ * @example
+ * ```ts
+ * import { readableSize } from "./progress.ts";
+ * readableSize(999); // "999 B"
+ * readableSize(2500); // "2 kB"
+ * readableSize(1_234_567); // "1.2 MB"
+ * ```
+ */
+export function readableSize(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) {
+    const x = n / 1000;
+    const f = Math.floor(x);
+    const diff = x - f;
+    const r = diff > 0.5 || (diff === 0.5 && f % 2 === 1) ? f + 1 : f;
+    return `${r} kB`;
+  }
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+/**
+ * The default reporter: a byte progress bar on stderr when `usePbar` is on and stderr is a
+ * terminal; otherwise each event becomes a log line on stderr (warnings always).
+ *
+ * @example
+ * ```ts
+ * import { defaultReporter } from "./progress.ts";
+ * const events = defaultReporter({ usePbar: false });
+ * events.log?.("info", "hello"); // printed on stderr
+ * ```
+ */
+export function defaultReporter(
+  options: { usePbar: boolean; stream?: NodeJS.WriteStream; verbose?: boolean },
+): SyncEvents {
+  const stream = options.stream ?? process.stderr;
+  const bar = options.usePbar && stream.isTTY === true;
+  const verbose = options.verbose ?? true;
+  let pbar: cliProgress.SingleBar | undefined;
+  let done = 0;
+  return {
+    log(level, message) {
+      if (level === "warn") {
+        if (pbar) stream.write("\n");
+        stream.write(`warning: ${message}\n`);
+      } else if (!bar && verbose) stream.write(`${message}\n`);
+    },
+    transferStart({ direction, bytes, force }) {
+      if (!bar) return;
+      done = 0;
+      pbar = new cliProgress.SingleBar({
+        stream,
+        format: `${force ? "force " : ""}${direction}ing |{bar}| {percentage}% {done}/{all}`,
+        hideCursor: true,
+        clearOnComplete: false,
+      }, cliProgress.Presets.shades_classic);
+      pbar.start(bytes, 0, { done: readableSize(0), all: readableSize(bytes) });
+    },
+    bytes(n) {
+      if (!pbar) return;
+      done += n;
+      pbar.increment(n, { done: readableSize(done) });
+    },
+    transferEnd() {
+      pbar?.stop();
+      pbar = undefined;
+    },
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * {@linkcode RemoteStorage}: git-like `push` / `pull` / `delete` / `listObjects` between a
+ * local folder and a namespace (`basePath`) inside a bucket.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import process from "node:process";
+import { applyPlan } from "./apply.ts";
+import { normalizeBasePath } from "./keys.ts";
+import { type PathPattern, skipPredicate } from "./patterns.ts";
+import { matchPull, toRemoteObject } from "./plan.ts";
+import { type PlanContext, planPull, planPush, pushKey } from "./planner.ts";
+import { defaultReporter, type SyncEvents } from "./progress.ts";
+import {
+  type NormalizedStorageConfig,
+  normalizeStorageConfig,
+  redactedConfig,
+  type RemoteStorageConfig,
+} from "./storage_config.ts";
+import { createStore } from "./stores/create.ts";
+import type { ObjectStore } from "./stores/types.ts";
+import type { RemoteObject, SyncObject, TransactionSummary } from "./summary.ts";
+
+/**
+ * Options of the {@linkcode RemoteStorage} constructor.
+ *
+ * @example
+ * ```ts
+ * import type { RemoteStorageOptions } from "./remote_storage.ts";
+ * const o: RemoteStorageOptions = {
+ *   addExtraToUpload: (so) => ({ metadata: { origin: "laptop" } }),
+ *   events: { log: () => {} }, // silence log lines
+ * };
+ * ```
+ */
+export interface RemoteStorageOptions {
+  /** Extra metadata / content type for every upload. */
+  addExtraToUpload?: (o: SyncObject) => { metadata?: Record<string, string>; contentType?: string };
+  /** Overrides the remote hash used for equality (e.g. read a metadata entry). */
+  remoteHashExtractor?: (o: RemoteObject) => string | undefined;
+  /** Progress and log events; default: a bar on a terminal, log lines on stderr otherwise. */
+  events?: SyncEvents;
+  /** Use this store instead of building one from the config (custom backends, fault injection). */
+  store?: ObjectStore;
+}
+
+/**
+ * Options of {@linkcode RemoteStorage.push}.
+ *
+ * @example
+ * ```ts
+ * import type { PushOptions } from "./remote_storage.ts";
+ * const o: PushOptions = { localPathPrefix: "/data", includeRegex: ".*\\.csv$", dryrun: true };
+ * ```
+ */
+export interface PushOptions {
+  /** Folder the path is relative to (keys are relative to it too). */
+  localPathPrefix?: string;
+  /** Overwrite remote files whose MD5 differs. @default {false} */
+  force?: boolean;
+  /** Only plan: return the summary, transfer nothing. @default {false} */
+  dryrun?: boolean;
+  /** Progress bar on/off for this call (default: the config's `usePbar`). */
+  usePbar?: boolean;
+  /** Only local paths (as globbed) matching this regex at their start. */
+  includeRegex?: PathPattern;
+  /** Skip local paths matching this regex at their start (wins over include). */
+  excludeRegex?: PathPattern;
+  /** Cancels the push. */
+  signal?: AbortSignal;
+  /** Parallel transfers. @default {16} */
+  concurrency?: number;
+}
+
+/**
+ * Options of {@linkcode RemoteStorage.pull}.
+ *
+ * @example
+ * ```ts
+ * import type { PullOptions } from "./remote_storage.ts";
+ * const o: PullOptions = { localBaseDir: "data", excludeRegex: "tmp/" };
+ * ```
+ */
+export interface PullOptions {
+  /** Folder the remote tree (below the base path) is mirrored into. @default {process.cwd()} */
+  localBaseDir?: string;
+  /** Overwrite local files whose MD5 differs. @default {false} */
+  force?: boolean;
+  /** Only plan. @default {false} */
+  dryrun?: boolean;
+  /** Progress bar on/off for this call. */
+  usePbar?: boolean;
+  /** Only keys (relative to the base path) matching this regex at their start. */
+  includeRegex?: PathPattern;
+  /** Skip keys matching this regex at their start (wins over include). */
+  excludeRegex?: PathPattern;
+  /** Replace `\` by `/` in the remote path. @default {true} */
+  convertToLinuxPath?: boolean;
+  /** Strip this folder from an absolute remote path (path-component aware). */
+  stripAbspathPrefix?: string;
+  /** With an absolute `localBaseDir`, strip it from an absolute remote path. @default {true} */
+  stripAbsLocalBaseDir?: boolean;
+  /** Cancels the pull. */
+  signal?: AbortSignal;
+  /** Parallel transfers. @default {16} */
+  concurrency?: number;
+}
+
+/**
+ * Options of {@linkcode RemoteStorage.delete}.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteOptions } from "./remote_storage.ts";
+ * const o: DeleteOptions = { includeRegex: "d/", dryrun: true };
+ * ```
+ */
+export interface DeleteOptions {
+  /** Only keys (relative to the base path) matching this regex at their start. */
+  includeRegex?: string | RegExp;
+  /** Skip keys matching this regex at their start. */
+  excludeRegex?: string | RegExp;
+  /** Only return what would be deleted. @default {false} */
+  dryrun?: boolean;
+  /** Cancels the delete. */
+  signal?: AbortSignal;
+}
+
+function checkConcurrency(n: number | undefined): number {
+  if (n === undefined) return 16;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${String(n)}`);
+  }
+  return n;
+}
+
+/**
+ * A bucket namespace to push to and pull from.
+ *
+ * @example
+ * ```ts
+ * import { RemoteStorage } from "./remote_storage.ts";
+ * const storage = new RemoteStorage({ provider: "file", root: "/tmp/accsr-store", bucket: "demo" });
+ * await storage.createBucket();
+ * const plan = await storage.push("data", { dryrun: true });
+ * plan.printShortSummary();
+ * await storage.push("data");
+ * await storage.pull("data", { localBaseDir: "/tmp/copy" });
+ * ```
+ */
+export class RemoteStorage {
+  /** The config as given; the secret is never shown by String, JSON or inspect. */
+  readonly conf: RemoteStorageConfig;
+  #normalized: NormalizedStorageConfig;
+  #basePath = "";
+  #options: RemoteStorageOptions;
+  #store?: Promise<ObjectStore>;
+
+  /** Validates the config; connects lazily on the first operation. */
+  constructor(config: RemoteStorageConfig, options: RemoteStorageOptions = {}) {
+    this.#normalized = normalizeStorageConfig(config);
+    this.conf = redactedConfig(config);
+    this.#options = options;
+    this.#basePath = this.#normalized.basePath;
+  }
+
+  /** Provider id of the config. */
+  get provider(): string {
+    return this.conf.provider;
+  }
+
+  /** Current base path (normalised: no leading, trailing or double slashes). */
+  get remoteBasePath(): string {
+    return this.#basePath;
+  }
+
+  /** Changes the base path (`null`/`undefined` → bucket root). */
+  setRemoteBasePath(path: string | null | undefined): void {
+    this.#basePath = normalizeBasePath(path);
+  }
+
+  /** The key a local path would be pushed to. */
+  getPushRemotePath(localPath: string): string {
+    return pushKey(this.#basePath, localPath);
+  }
+
+  /** The store this storage talks to (built on first use). */
+  store(): Promise<ObjectStore> {
+    if (this.#options.store) return Promise.resolve(this.#options.store);
+    this.#store ??= createStore(this.#normalized);
+    return this.#store;
+  }
+
+  /** Releases connections of the underlying store. */
+  async close(): Promise<void> {
+    if (this.#store) await (await this.#store).close();
+  }
+
+  /** `RemoteStorage(s3://bucket/base)` — no secrets. */
+  toString(): string {
+    return `RemoteStorage(${this.provider}://${this.conf.bucket}/${this.#basePath})`;
+  }
+
+  /** Serialisable form without secrets. */
+  toJSON(): Record<string, unknown> {
+    return { conf: this.conf, remoteBasePath: this.#basePath };
+  }
+
+  /** Shown by `Deno.inspect` / `util.inspect`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** Shown by `Deno.inspect`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  #events(usePbar?: boolean): SyncEvents {
+    return this.#options.events ?? defaultReporter({ usePbar: usePbar ?? this.#normalized.usePbar });
+  }
+
+  #ctx(
+    store: ObjectStore,
+    o: { includeRegex?: PathPattern; excludeRegex?: PathPattern; signal?: AbortSignal; concurrency?: number },
+    events: SyncEvents,
+  ): PlanContext {
+    return {
+      store,
+      basePath: this.#basePath,
+      includeRegex: o.includeRegex,
+      excludeRegex: o.excludeRegex,
+      remoteHashExtractor: this.#options.remoteHashExtractor,
+      events,
+      signal: o.signal,
+      concurrency: checkConcurrency(o.concurrency),
+    };
+  }
+
+  /** The full key prefix of a remote path (keeps a trailing `/`). */
+  #fullRemotePath(remotePath: string): string {
+    const rp = remotePath.replace(/\/{2,}/g, "/").replace(/^\/+/, "");
+    if (this.#basePath === "") return rp;
+    return rp === "" ? `${this.#basePath}/` : `${this.#basePath}/${rp}`;
+  }
+
+  /** Creates the bucket (never done implicitly). `existOk` (default true) accepts a bucket you own. */
+  async createBucket(options: { existOk?: boolean } = {}): Promise<void> {
+    await (await this.store()).createBucket({ existOk: options.existOk ?? true });
+  }
+
+  /** Every object whose key starts with `<basePath>/<remotePath>` (raw string prefix listing). */
+  async listObjects(remotePath: string, options: { signal?: AbortSignal } = {}): Promise<RemoteObject[]> {
+    const store = await this.store();
+    const out: RemoteObject[] = [];
+    for await (const o of store.list(this.#fullRemotePath(remotePath ?? ""), options)) {
+      out.push(toRemoteObject(o));
+    }
+    return out;
+  }
+
+  /**
+   * Pushes a file, directory or glob. Plans first; refuses the whole transaction (nothing
+   * moves) on collisions or when files differ and `force` is false.
+   */
+  async push(path: string, options: PushOptions = {}): Promise<TransactionSummary> {
+    const store = await this.store();
+    const events = this.#events(options.usePbar);
+    const ctx = this.#ctx(store, options, events);
+    const summary = await planPush(ctx, path, options.localPathPrefix);
+    return await applyPlan(summary, {
+      store,
+      force: options.force ?? false,
+      dryrun: options.dryrun ?? false,
+      concurrency: ctx.concurrency,
+      events,
+      signal: options.signal,
+      addExtraToUpload: this.#options.addExtraToUpload,
+      remoteHashExtractor: this.#options.remoteHashExtractor,
+    });
+  }
+
+  /**
+   * Pulls everything below `<basePath>/<remotePath>` into `localBaseDir`, mirroring keys
+   * relative to the base path. Files with equal MD5 never move.
+   */
+  async pull(remotePath: string, options: PullOptions = {}): Promise<TransactionSummary> {
+    if (typeof remotePath !== "string") throw new TypeError("Cannot pull: remotePath must be a string");
+    let localBaseDir = options.localBaseDir ?? "";
+    let strip = options.stripAbspathPrefix;
+    if ((options.stripAbsLocalBaseDir ?? true) && path.isAbsolute(localBaseDir)) {
+      if (strip !== undefined && strip !== null) {
+        throw new RangeError(
+          `Cannot specify both stripAbsLocalBaseDir=true and stripAbspathPrefix="${strip}" when localBaseDir="${localBaseDir}" is an absolute path.`,
+        );
+      }
+      strip = localBaseDir;
+    }
+    let rp = remotePath;
+    const isAbs = rp.startsWith("/") || path.isAbsolute(rp) || /^[A-Za-z]:[\\/]/.test(rp);
+    if (strip && isAbs) {
+      const norm = (s: string) => s.replace(/\\/g, "/").replace(/\/+$/, "");
+      const prefix = norm(strip);
+      const r = norm(rp);
+      if (r === prefix) rp = "";
+      else if (r.startsWith(prefix + "/")) rp = r.slice(prefix.length + 1);
+      else {
+        throw new RangeError(
+          `Cannot pull "${remotePath}": it is absolute but not inside the prefix "${prefix}" to strip (pass a path below it)`,
+        );
+      }
+    }
+    if (options.convertToLinuxPath ?? true) rp = rp.replace(/\\/g, "/");
+    localBaseDir = path.resolve(process.cwd(), localBaseDir);
+    const store = await this.store();
+    const events = this.#events(options.usePbar);
+    const ctx = this.#ctx(store, options, events);
+    const summary = await planPull(ctx, rp, { localBaseDir });
+    return await applyPlan(summary, {
+      store,
+      force: options.force ?? false,
+      dryrun: options.dryrun ?? false,
+      concurrency: ctx.concurrency,
+      events,
+      signal: options.signal,
+      remoteHashExtractor: this.#options.remoteHashExtractor,
+    });
+  }
+
+  /**
+   * Deletes every object below `<basePath>/<remotePath>` (prefix false positives excluded),
+   * filtered by the regexes (on keys relative to the base path). Returns what was (or, with
+   * `dryrun`, would be) deleted.
+   */
+  async delete(remotePath: string, options: DeleteOptions = {}): Promise<RemoteObject[]> {
+    const store = await this.store();
+    const events = this.#events(false);
+    const full = this.#fullRemotePath(remotePath ?? "");
+    const listing = [];
+    for await (const o of store.list(full, { signal: options.signal })) listing.push(o);
+    if (listing.length === 0) {
+      events.log?.("warn", `No such remote file or directory: ${full}. Not deleting anything`);
+      return [];
+    }
+    const skip = skipPredicate(options.includeRegex, options.excludeRegex);
+    const matches = matchPull(listing, {
+      basePath: this.#basePath,
+      fullPrefix: full,
+      skip,
+      keepFolderMarkers: true,
+    });
+    const doomed = matches.filter((m) => !m.skip).map((m) => m.remote);
+    if (options.dryrun || doomed.length === 0) return doomed;
+    await store.delete(doomed.map((o) => o.name), { signal: options.signal });
+    return doomed;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Picks and builds the {@linkcode ObjectStore} for a normalised config. Backends are loaded
+ * on first use, so a user of the `file` store never loads the AWS or Azure SDK.
+ *
+ * @module
+ */
+import type { NormalizedStorageConfig } from "../storage_config.ts";
+import { S3_COMPATIBLE_PROVIDERS } from "../storage_config.ts";
+import type { ObjectStore } from "./types.ts";
+
+/**
+ * Builds the store for `conf` (`s3` and S3-compatible ids, `google_storage`, `azure_blobs`,
+ * `file`, `memory`).
+ *
+ * @example
+ * ```ts
+ * import { createStore } from "./create.ts";
+ * import { normalizeStorageConfig } from "../storage_config.ts";
+ * const store = await createStore(normalizeStorageConfig({ provider: "memory", bucket: "b" }));
+ * await store.createBucket();
+ * ```
+ */
+export async function createStore(conf: NormalizedStorageConfig): Promise<ObjectStore> {
+  if (conf.provider === "memory") {
+    const { MemoryStore } = await import("./memory.ts");
+    return new MemoryStore(conf.bucket);
+  }
+  if (conf.provider === "file") {
+    const { FileStore } = await import("./fs.ts");
+    return new FileStore(conf.root!, conf.bucket);
+  }
+  if (conf.provider === "azure_blobs") {
+    const { AzureBlobStore } = await import("./azure.ts");
+    const ep = conf.endpoint;
+    const isConnString = ep !== undefined && /(AccountName|BlobEndpoint|SharedAccessSignature)=/i.test(ep);
+    const [url, sas] = ep !== undefined && !isConnString && ep.includes("?") ? ep.split("?", 2) : [ep, undefined];
+    return new AzureBlobStore({
+      container: conf.bucket,
+      accountName: conf.key,
+      accountKey: conf.secret,
+      endpoint: isConnString ? undefined : url,
+      connectionString: isConnString ? ep : undefined,
+      sasToken: sas,
+      singleShotThreshold: conf.multipartThreshold,
+      blockSize: conf.partSize,
+    });
+  }
+  const { S3Store } = await import("./s3.ts");
+  if (conf.provider === "google_storage") {
+    const { gcsS3StoreOptions } = await import("./gcs.ts");
+    return new S3Store({
+      ...gcsS3StoreOptions({
+        bucket: conf.bucket,
+        key: conf.key,
+        secret: conf.secret,
+        endpoint: conf.endpoint,
+        region: conf.region,
+      }),
+      ...(conf.multipartThreshold ? { multipartThreshold: conf.multipartThreshold } : {}),
+      ...(conf.partSize ? { partSize: conf.partSize } : {}),
+    });
+  }
+  if (!S3_COMPATIBLE_PROVIDERS.includes(conf.provider)) {
+    throw new RangeError(`Cannot create a store for provider "${conf.provider}"`);
+  }
+  return new S3Store({
+    bucket: conf.bucket,
+    endpoint: conf.endpoint,
+    region: conf.region ?? "us-east-1",
+    accessKeyId: conf.key,
+    secretAccessKey: conf.secret,
+    sessionToken: conf.sessionToken,
+    provider: conf.provider,
+    checksumMode: conf.checksumMode,
+    multipartThreshold: conf.multipartThreshold,
+    partSize: conf.partSize,
+    maxAttempts: conf.maxAttempts,
+  });
+}
