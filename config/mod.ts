@@ -1,0 +1,67 @@
+/**
+ * Configuration from a hierarchy of JSON and YAML files, the TypeScript port of `accsr.config`.
+ *
+ * Precedence, lowest first:
+ *
+ * | layer | example | note |
+ * |---|---|---|
+ * | `config.json` | committed defaults | any of `.json`, `.yaml`, `.yml` |
+ * | `config_local.json` | git-ignored overrides, secrets | later files win |
+ * | `"env:NAME"` values | `"secret": "env:S3_SECRET"` | read from the environment at every access |
+ *
+ * Objects merge deeply; arrays and scalars are replaced; missing files are skipped; nothing
+ * read at all is a `ConfigError`. `"env:NAME:-fallback"` gives `fallback` when `NAME` is unset
+ * or empty. Loading is synchronous.
+ *
+ * @example
+ * ```ts
+ * import { ConfigProvider, DefaultDataConfiguration } from "./mod.ts";
+ *
+ * // config.json:        {"data_raw": "data/raw", "artifacts": "data/artifacts",
+ * //                      "remote_storage": {"bucket": "my-bucket", "secret": "env:S3_SECRET"}}
+ * // config_local.yml:   remote_storage: {bucket: my-dev-bucket}
+ * class Config extends DefaultDataConfiguration {
+ *   get bucket(): string {
+ *     return this.getEntry<string>(["remote_storage", "bucket"]);
+ *   }
+ * }
+ *
+ * const provider = new ConfigProvider(Config);
+ * const config = provider.getConfig({
+ *   configDirectory: import.meta.dirname,
+ *   configFiles: ["config.json", "config_local.yml"],
+ * });
+ * console.log(config.bucket); // "my-dev-bucket"
+ * console.log(config.datafilePath("sales.csv")); // /abs/data/raw/sales.csv (directory created)
+ * console.log(config.explain(["remote_storage", "secret"]).source); // /abs/config.json (env:S3_SECRET)
+ * ```
+ *
+ * @module
+ */
+export {
+  type AdjustedPathOptions,
+  type ConfigExplanation,
+  ConfigurationBase,
+  type ConfigurationOptions,
+  type ExistingPathOptions,
+} from "./configuration.ts";
+export {
+  type DatafilePathOptions,
+  type DataStage,
+  DefaultDataConfiguration,
+} from "./default_data_configuration.ts";
+export { ConfigProvider, type GetConfigOptions } from "./provider.ts";
+export { type ConfigLayer, loadConfigFiles, loadConfigLayers } from "./load.ts";
+export { deepMerge } from "./merge.ts";
+export {
+  ENV_VAR_MARKER,
+  type EnvMarker,
+  parseEnvMarker,
+  resolveEnvMarkers,
+} from "./env_markers.ts";
+export type {
+  StandardSchemaV1,
+  StandardSchemaV1Issue,
+  StandardSchemaV1Props,
+  StandardSchemaV1Result,
+} from "./schema.ts";
