@@ -18,3 +18,21 @@ export function htmlTable(rows: readonly Record<string, string>[]): string {
   ).join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
+
+/**
+ * Gives an array a rich display in Deno's Jupyter kernel (an HTML table), as a
+ * non-enumerable property: the array stays a plain array for equality checks and JSON.
+ */
+export function withTableDisplay<T>(
+  items: T[],
+  rows: (items: readonly T[]) => Record<string, string>[],
+): T[] {
+  Object.defineProperty(items, Symbol.for("Jupyter.display"), {
+    value: () => ({
+      "text/plain": `${items.length} item(s)`,
+      "text/html": htmlTable(rows(items)),
+    }),
+    enumerable: false,
+  });
+  return items;
+}

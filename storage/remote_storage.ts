@@ -20,7 +20,13 @@ import {
 } from "./storage_config.ts";
 import { createStore } from "./stores/create.ts";
 import type { ObjectStore } from "./stores/types.ts";
-import type { RemoteObject, SyncObject, TransactionSummary } from "./summary.ts";
+import { withTableDisplay } from "./_display.ts";
+import {
+  type RemoteObject,
+  remoteObjectRows,
+  type SyncObject,
+  type TransactionSummary,
+} from "./summary.ts";
 
 /**
  * Options of the {@linkcode RemoteStorage} constructor.
@@ -257,7 +263,7 @@ export class RemoteStorage {
     for await (const o of store.list(this.#fullRemotePath(remotePath ?? ""), options)) {
       out.push(toRemoteObject(o));
     }
-    return out;
+    return withTableDisplay(out, remoteObjectRows);
   }
 
   /**
@@ -351,6 +357,7 @@ export class RemoteStorage {
       keepFolderMarkers: true,
     });
     const doomed = matches.filter((m) => !m.skip).map((m) => m.remote);
+    withTableDisplay(doomed, remoteObjectRows);
     if (options.dryrun || doomed.length === 0) return doomed;
     await store.delete(doomed.map((o) => o.name), { signal: options.signal });
     return doomed;

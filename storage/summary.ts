@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { htmlTable } from "./_display.ts";
+import { htmlTable, withTableDisplay } from "./_display.ts";
 
 /**
  * A remote object as the public API shows it.
@@ -197,6 +197,21 @@ export function syncObjectRows(objs: readonly SyncObject[], status?: (o: SyncObj
   }));
 }
 
+/** An empty list of sync objects that renders as a table in Jupyter. */
+function syncObjectList(): SyncObject[] {
+  return withTableDisplay<SyncObject>([], (objs) => syncObjectRows(objs));
+}
+
+/** Rows of a display table for remote objects. */
+export function remoteObjectRows(objs: readonly RemoteObject[]): Record<string, string>[] {
+  return objs.map((o) => ({
+    name: o.name,
+    size: String(o.size),
+    hash: o.hash ?? "",
+    "last modified": o.lastModified?.toISOString() ?? "",
+  }));
+}
+
 /**
  * The short summary `printShortSummary` prints (accsr's keys, in accsr's order).
  *
@@ -252,19 +267,19 @@ export class TransactionSummary {
   /** Direction, or `undefined` for an empty summary. */
   readonly syncDirection: SyncDirection | undefined;
   /** Files that matched the path and the regexes. */
-  readonly matchedSourceFiles: SyncObject[] = [];
+  readonly matchedSourceFiles: SyncObject[] = syncObjectList();
   /** Matched files that do not exist on the target. */
-  readonly notOnTarget: SyncObject[] = [];
+  readonly notOnTarget: SyncObject[] = syncObjectList();
   /** Matched files that exist on both sides with equal MD5 (never transferred). */
-  readonly onTargetEqMd5: SyncObject[] = [];
+  readonly onTargetEqMd5: SyncObject[] = syncObjectList();
   /** Matched files that exist on both sides with different (or undecidable) MD5 (need `force`). */
-  readonly onTargetNeqMd5: SyncObject[] = [];
+  readonly onTargetNeqMd5: SyncObject[] = syncObjectList();
   /** Names that collide: remote objects below a local file's key (push), a local directory or an unsafe key (pull). */
   readonly unresolvableCollisions: Record<string, unknown> = {};
   /** Files skipped by the include/exclude regexes. */
-  readonly skippedSourceFiles: SyncObject[] = [];
+  readonly skippedSourceFiles: SyncObject[] = syncObjectList();
   /** Files transferred (filled while the transaction runs). */
-  readonly syncedFiles: SyncObject[] = [];
+  readonly syncedFiles: SyncObject[] = syncObjectList();
   /** Files whose transfer failed (empty unless the transaction failed). */
   readonly failedFiles: FailedTransfer[] = [];
 
