@@ -28,6 +28,8 @@ export interface LocalFile {
   size: number;
   /** Modification time at scan time. */
   mtimeMs: number;
+  /** Status change time at scan time. */
+  ctimeMs?: number;
   /** Inode number at scan time. */
   ino: number;
 }
@@ -134,6 +136,10 @@ async function statFollow(abs: string, display: string): Promise<Stats> {
   }
 }
 
+function fileOf(displayPath: string, absPath: string, st: Stats): LocalFile {
+  return { displayPath, absPath, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+}
+
 async function walk(absDir: string, display: string, out: LocalFile[]): Promise<void> {
   let entries: Dirent[];
   try {
@@ -156,7 +162,7 @@ async function walk(absDir: string, display: string, out: LocalFile[]): Promise<
       const st = await statFollow(abs, disp);
       // symlinked directories are not descended (like os.walk); symlinked files count
       if (st.isFile()) {
-        out.push({ displayPath: disp, absPath: abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        out.push(fileOf(disp, abs, st));
       }
     }
   }
@@ -195,7 +201,7 @@ export async function findLocalFiles(pattern: string, baseDir: string): Promise<
     const st = lst.isSymbolicLink() ? await statFollow(abs, display) : lst;
     if (st.isDirectory()) await walk(abs, display, out);
     else if (st.isFile()) {
-      out.push({ displayPath: display, absPath: abs, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+      out.push(fileOf(display, abs, st));
     }
   }
   const seen = new Set<string>();

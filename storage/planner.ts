@@ -111,12 +111,13 @@ export async function planPush(
     if (m.skip || m.collidesWith.length > 0 || m.remote === undefined) {
       return new SyncObject(base);
     }
-    const st = await stat(m.file.absPath);
+    const f = m.file;
+    const st = f.ctimeMs === undefined ? await stat(f.absPath) : f;
     const v: FileVersion = {
-      absPath: m.file.absPath,
+      absPath: f.absPath,
       size: st.size,
       mtimeMs: st.mtimeMs,
-      ctimeMs: st.ctimeMs,
+      ctimeMs: st.ctimeMs!,
       ino: st.ino,
     };
     const md5 = await cache.md5(v, ctx.signal);

@@ -1,0 +1,899 @@
+/**
+ * The S3 {@linkcode ObjectStore} (AWS S3, MinIO, Ceph radosgw, Google Cloud Storage's
+ * interoperability API…), on the AWS SDK v3 with a keep-alive connection pool.
+ *
+ * Small bodies go up in one `PutObject` with `Content-MD5` (the server verifies the body);
+ * bodies above `multipartThreshold` are streamed from the file as a multipart upload whose
+ * parts carry their own `Content-MD5`. The whole-file MD5 is kept in the object metadata
+ * (`x-amz-meta-md5`) so that equality stays decidable for multipart objects, whose ETag is
+ * not an MD5.
+ *
+ * @module
+ */
+
+import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { type FileHandle, open, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { StorageError } from "../../errors.ts";
+import type {
+  GetOptions,
+  GetResult,
+  ObjectStore,
+  PutOptions,
+  StoreObject,
+  UploadBody,
+} from "./types.ts";
+import { type S3ErrorContext, toStorageError } from "./_s3_errors.ts";
+import { FastS3Put } from "./_s3_fast.ts";
+
+const MiB = 1024 * 1024;
+/** S3's limits: parts of 5 MiB … 5 GiB, at most 10,000 of them; single PUT ≤ 5 GiB. */
+const MIN_PART_SIZE = 5 * MiB;
+const MAX_PARTS = 10_000;
+const MAX_SINGLE_PUT = 5 * 1024 * MiB;
+/** Connect timeout per attempt: an unreachable endpoint fails in bounded time. */
+const CONNECTION_TIMEOUT_MS = 5_000;
+/** A socket idle this long (no byte either way) fails the request. */
+const SOCKET_IDLE_TIMEOUT_MS = 120_000;
+/** Parallel single-object deletes when `batchDelete` is off. */
+const DELETE_CONCURRENCY = 16;
+/** Parallel `DeleteObjects` batches. */
+const BATCH_DELETE_CONCURRENCY = 4;
+
+/**
+ * Options of {@linkcode S3Store}.
+ *
+ * @example
+ * ```ts
+ * import type { S3StoreOptions } from "./s3.ts";
+ * const o: S3StoreOptions = {
+ *   bucket: "data",
+ *   endpoint: "http://127.0.0.1:7480",
+ *   accessKeyId: "test",
+ *   secretAccessKey: "testtesttest",
+ * };
+ * ```
+ */
+export interface S3StoreOptions {
+  /** Bucket name. */
+  bucket: string;
+  /** Full URL, e.g. `http://127.0.0.1:7480`; undefined → AWS's endpoint for the region. */
+  endpoint?: string;
+  /** Region, default `"us-east-1"`. */
+  region?: string;
+  /** Access key id; `null`/`undefined` (with the secret) → the SDK's default credential chain. */
+  accessKeyId?: string | null;
+  /** Secret access key; never shown in messages, `String`, JSON or `inspect`. */
+  secretAccessKey?: string | null;
+  /** Session token of temporary credentials; never shown either. */
+  sessionToken?: string | null;
+  /** Path-style URLs (`endpoint/bucket/key`); default true when `endpoint` is given. */
+  forcePathStyle?: boolean;
+  /** When the SDK computes/validates flexible checksums; default `"WHEN_REQUIRED"`. */
+  checksumMode?: "WHEN_REQUIRED" | "WHEN_SUPPORTED";
+  /** Bodies larger than this (bytes) use multipart; default 64 MiB, at most 5 GiB. */
+  multipartThreshold?: number;
+  /** Part size of multipart uploads; default 16 MiB, at least 5 MiB (raised for 10,000 parts). */
+  partSize?: number;
+  /** Parts uploaded in parallel per multipart upload; default 4. */
+  partConcurrency?: number;
+  /** Size of the keep-alive connection pool; default 64. */
+  maxSockets?: number;
+  /** Reported provider id; default `"s3"` (e.g. `"google_storage"`). */
+  provider?: string;
+  /** `DeleteObjects` in batches of 1000 (default true); false: parallel `DeleteObject`s. */
+  batchDelete?: boolean;
+  /** Attempts per request including retries of transient errors; default 5. */
+  maxAttempts?: number;
+  /**
+   * Send small `PutObject`s with a lean built-in SigV4 signer instead of the SDK (≈3× less
+   * client CPU per request). Default true; used only with an explicit `endpoint`, path-style
+   * URLs, static credentials and `checksumMode` `"WHEN_REQUIRED"`.
+   */
+  fastPut?: boolean;
+}
+
+/**
+ * An {@linkcode ObjectStore} for one S3 bucket. Credentials and the SDK client live in
+ * private fields, so neither `String(store)`, `JSON.stringify(store)` nor `inspect(store)`
+ * shows them.
+ *
+ * @example
+ * ```ts
+ * import { S3Store } from "./s3.ts";
+ * const store = new S3Store({
+ *   bucket: "data",
+ *   endpoint: "http://127.0.0.1:7480",
+ *   accessKeyId: "test",
+ *   secretAccessKey: "testtesttest",
+ * });
+ * try {
+ *   await store.createBucket();
+ *   for await (const o of store.list("raw/")) console.log(o.key, o.size, o.md5);
+ * } finally {
+ *   await store.close();
+ * }
+ * ```
+ */
+export class S3Store implements ObjectStore {
+  /** Provider id (`"s3"` unless overridden). */
+  readonly provider: string;
+  /** Bucket name. */
+  readonly bucket: string;
+  /** `s3://<bucket> at <endpoint>` or `s3://<bucket> (AWS <region>)`. */
+  readonly location: string;
+  /** The endpoint URL without any user info, or undefined for AWS. */
+  readonly endpoint: string | undefined;
+  /** Region used for signing. */
+  readonly region: string;
+
+  readonly #client: S3Client;
+  readonly #fast: FastS3Put | undefined;
+  readonly #httpAgent: http.Agent;
+  readonly #httpsAgent: https.Agent;
+  readonly #where: string;
+  readonly #endpointLabel: string;
+  readonly #multipartThreshold: number;
+  readonly #partSize: number;
+  readonly #partConcurrency: number;
+  readonly #batchDelete: boolean;
+  /** Set once the bucket was seen to exist (a 404 from HEAD then means "no such key"). */
+  #bucketSeen = false;
+  #closed = false;
+
+  /** Creates the store (no request is made until the first operation). */
+  constructor(options: S3StoreOptions) {
+    if (typeof options?.bucket !== "string" || options.bucket === "") {
+      throw new TypeError("S3Store: bucket must be a non-empty string");
+    }
+    this.bucket = options.bucket;
+    this.provider = options.provider ?? "s3";
+    this.region = options.region || "us-east-1";
+
+    let endpoint: string | undefined;
+    if (options.endpoint !== undefined && options.endpoint !== "") {
+      let url: URL;
+      try {
+        url = new URL(options.endpoint);
+      } catch {
+        throw new TypeError(
+          `S3Store: endpoint must be a full URL such as http://127.0.0.1:9000 (got a value that is not a URL)`,
+        );
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new TypeError(`S3Store: endpoint must use http or https, not ${url.protocol}`);
+      }
+      url.username = "";
+      url.password = "";
+      url.search = "";
+      url.hash = "";
+      endpoint = url.href.replace(/\/+$/, "");
+    }
+    this.endpoint = endpoint;
+    this.#endpointLabel = endpoint ?? `https://s3.${this.region}.amazonaws.com`;
+    this.#where = endpoint !== undefined ? ` at ${endpoint}` : ` (AWS ${this.region})`;
+    this.location = `s3://${this.bucket}${this.#where}`;
+
+    this.#multipartThreshold = positiveInt(
+      options.multipartThreshold,
+      64 * MiB,
+      "multipartThreshold",
+      0,
+    );
+    if (this.#multipartThreshold > MAX_SINGLE_PUT) {
+      throw new RangeError(
+        "S3Store: multipartThreshold must be at most 5 GiB (S3's single PUT limit)",
+      );
+    }
+    this.#partSize = positiveInt(options.partSize, 16 * MiB, "partSize", MIN_PART_SIZE);
+    this.#partConcurrency = positiveInt(options.partConcurrency, 4, "partConcurrency", 1);
+    const maxSockets = positiveInt(options.maxSockets, 64, "maxSockets", 1);
+    const maxAttempts = positiveInt(options.maxAttempts, 5, "maxAttempts", 1);
+    this.#batchDelete = options.batchDelete ?? true;
+
+    const hasKey = options.accessKeyId != null && options.accessKeyId !== "";
+    const hasSecret = options.secretAccessKey != null && options.secretAccessKey !== "";
+    if (hasKey !== hasSecret) {
+      throw new TypeError(
+        "S3Store: accessKeyId and secretAccessKey must be given together (or both left unset for the default credential chain)",
+      );
+    }
+    const credentials = hasKey
+      ? {
+        accessKeyId: options.accessKeyId as string,
+        secretAccessKey: options.secretAccessKey as string,
+        ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+      }
+      : undefined;
+
+    this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets });
+    this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
+    const checksum = options.checksumMode ?? "WHEN_REQUIRED";
+    const forcePathStyle = options.forcePathStyle ?? endpoint !== undefined;
+    const config: S3ClientConfig = {
+      region: this.region,
+      forcePathStyle,
+      requestChecksumCalculation: checksum,
+      responseChecksumValidation: checksum,
+      maxAttempts,
+      // Options object: the SDK builds its NodeHttpHandler around our keep-alive agents.
+      requestHandler: {
+        httpAgent: this.#httpAgent,
+        httpsAgent: this.#httpsAgent,
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
+        socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+      },
+    };
+    if (endpoint !== undefined) config.endpoint = endpoint;
+    if (credentials !== undefined) config.credentials = credentials;
+    this.#client = new S3Client(config);
+    if (
+      (options.fastPut ?? true) && endpoint !== undefined && forcePathStyle &&
+      credentials !== undefined && checksum === "WHEN_REQUIRED"
+    ) {
+      const url = new URL(endpoint);
+      this.#fast = new FastS3Put({
+        endpoint: url,
+        region: this.region,
+        credentials,
+        agent: url.protocol === "https:" ? this.#httpsAgent : this.#httpAgent,
+        maxAttempts,
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
+        socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+      });
+    }
+  }
+
+  /**
+   * Creates the bucket. An existing bucket of yours is fine with `existOk` (default true),
+   * else `BUCKET_EXISTS`; a bucket name taken by another account is always `BUCKET_EXISTS`.
+   */
+  async createBucket(options: { existOk?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    const existOk = options.existOk ?? true;
+    const ctx = this.#ctx("create bucket", undefined, options.signal);
+    ctx.what = `s3://${this.bucket}`;
+    if (!existOk) {
+      // Some servers (radosgw, AWS us-east-1 legacy) answer 200 to re-creating your own
+      // bucket, so ask first.
+      const state = await this.#bucketState(options.signal, ctx);
+      if (state !== "missing") {
+        throw new StorageError(
+          `Cannot create bucket "s3://${this.bucket}"${this.#where}: ${
+            state === "owned"
+              ? "bucket already exists (pass existOk to accept it)"
+              : "the bucket name is taken by another account (choose another bucket name)"
+          }`,
+          { code: "BUCKET_EXISTS", bucket: this.bucket, statusCode: 409 },
+        );
+      }
+    }
+    try {
+      await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket }), {
+        abortSignal: options.signal,
+      });
+      this.#bucketSeen = true;
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name === "BucketAlreadyOwnedByYou" && existOk) {
+        this.#bucketSeen = true;
+        return;
+      }
+      if (name === "BucketAlreadyExists" && existOk && await this.#ownsBucket(options.signal)) {
+        this.#bucketSeen = true;
+        return;
+      }
+      throw toStorageError(e, ctx);
+    }
+  }
+
+  /** Every object under `prefix` (`ListObjectsV2`, 1000 per page). Listings carry no metadata. */
+  async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<StoreObject> {
+    const ctx = this.#ctx("list", prefix, options.signal);
+    ctx.key = undefined;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        if (options.signal?.aborted) throw options.signal.reason;
+        page = await this.#client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix === "" ? undefined : prefix,
+            ContinuationToken: token,
+            MaxKeys: 1000,
+          }),
+          { abortSignal: options.signal },
+        );
+      } catch (e) {
+        throw toStorageError(e, ctx);
+      }
+      this.#bucketSeen = true;
+      for (const o of page.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        const etag = unquote(o.ETag);
+        yield {
+          key: o.Key,
+          size: o.Size ?? 0,
+          etag,
+          md5: plainMd5(etag),
+          lastModified: o.LastModified,
+        };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /**
+   * The object's properties and metadata, or `undefined`. `md5` comes from the `md5`
+   * metadata entry, else from a plain-MD5 ETag. With `partNumber`, servers that support it
+   * (AWS, MinIO) report the part's size and `partsCount`; others (radosgw 16) ignore it
+   * and the whole object is returned without `partsCount`.
+   */
+  async head(
+    key: string,
+    options: { partNumber?: number; signal?: AbortSignal } = {},
+  ): Promise<StoreObject | undefined> {
+    const ctx = this.#ctx("head", key, options.signal);
+    let out: HeadObjectCommandOutput;
+    try {
+      out = await this.#client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key, PartNumber: options.partNumber }),
+        { abortSignal: options.signal },
+      );
+    } catch (e) {
+      if (httpStatus(e) === 404 && !options.signal?.aborted) {
+        // HEAD has no body: a 404 is "no such key" or "no such bucket".
+        if (!this.#bucketSeen && await this.#bucketState(options.signal, ctx) === "missing") {
+          throw toStorageError(e, { ...ctx, bucketLevel: true });
+        }
+        return undefined;
+      }
+      throw toStorageError(e, ctx);
+    }
+    this.#bucketSeen = true;
+    return this.#headToObject(key, out, options.partNumber);
+  }
+
+  /**
+   * Uploads `body`. Small bodies: one `PutObject` with `Content-MD5`; a path body above
+   * `multipartThreshold`: a multipart upload read from the file at offsets.
+   */
+  async put(key: string, body: UploadBody, options: PutOptions): Promise<StoreObject> {
+    if (typeof options?.md5 !== "string" || !/^[0-9a-fA-F]{32}$/.test(options.md5)) {
+      throw new TypeError("S3Store.put: options.md5 must be a 32-digit hex MD5");
+    }
+    const ctx = this.#ctx("put", key, options.signal);
+    ctx.preconditionState = options.ifNoneMatch
+      ? "object already exists"
+      : "object changed since it was listed";
+    try {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if ("data" in body) return await this.#putSingle(key, body.data, options, ctx);
+      if (body.size > this.#multipartThreshold) {
+        return await this.#putMultipart(key, body.path, body.size, options, ctx);
+      }
+      let data: Uint8Array;
+      try {
+        data = await readFile(body.path, { signal: options.signal });
+      } catch (e) {
+        if (options.signal?.aborted) throw e;
+        throw new StorageError(
+          `Cannot put "${ctx.what}"${this.#where}: cannot read "${body.path}": ${
+            (e as Error).message
+          }`,
+          { key, bucket: this.bucket, cause: e },
+        );
+      }
+      if (data.byteLength !== body.size) throw this.#changedError(ctx, body.path, body.size);
+      return await this.#putSingle(key, data, options, ctx);
+    } catch (e) {
+      throw toStorageError(e, ctx);
+    }
+  }
+
+  /**
+   * Streams the object into `destinationPath`, hashing on the fly. Fails with `NOT_FOUND`
+   * for a missing key and with `STORAGE_ERROR` when fewer bytes arrive than announced; the
+   * partial file is removed on failure.
+   */
+  async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
+    const ctx = this.#ctx("get", key, options.signal);
+    const hash = createHash("md5");
+    let size = 0;
+    let expected: number | undefined;
+    try {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const out = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
+        { abortSignal: options.signal },
+      );
+      this.#bucketSeen = true;
+      expected = out.ContentLength;
+      const source = (out.Body as Readable | undefined) ?? Readable.from([]);
+      const onProgress = options.onProgress;
+      const meter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+          onProgress?.(chunk.byteLength);
+          callback(null, chunk);
+        },
+      });
+      await pipeline(source, meter, createWriteStream(destinationPath), {
+        signal: options.signal,
+      });
+    } catch (e) {
+      await rm(destinationPath, { force: true }).catch(() => {});
+      throw toStorageError(e, ctx);
+    }
+    if (expected !== undefined && size !== expected) {
+      await rm(destinationPath, { force: true }).catch(() => {});
+      throw new StorageError(
+        `Cannot get "${ctx.what}"${this.#where}: received ${size} of ${expected} bytes (connection dropped; retry)`,
+        { key, bucket: this.bucket },
+      );
+    }
+    return { size, md5: hash.digest("hex") };
+  }
+
+  /**
+   * Deletes the keys: `DeleteObjects` in batches of 1000 (quiet mode; per-key failures are
+   * reported), or parallel `DeleteObject`s when `batchDelete` is off. Missing keys are fine.
+   */
+  async delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (keys.length === 0) return;
+    const signal = options.signal;
+    if (this.#batchDelete) {
+      const batches: string[][] = [];
+      for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));
+      await runPool(batches, BATCH_DELETE_CONCURRENCY, signal, async (batch, poolSignal) => {
+        const ctx = this.#ctx("delete", batch[0], signal);
+        let out;
+        try {
+          out = await this.#client.send(
+            new DeleteObjectsCommand({
+              Bucket: this.bucket,
+              Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+            }),
+            { abortSignal: poolSignal },
+          );
+        } catch (e) {
+          throw toStorageError(e, ctx);
+        }
+        const errors = (out.Errors ?? []).filter((err) => err.Code !== "NoSuchKey");
+        if (errors.length > 0) {
+          const first = errors[0];
+          const key = first.Key ?? batch[0];
+          const cause = Object.assign(new Error(first.Message ?? first.Code ?? "error"), {
+            name: first.Code ?? "DeleteError",
+            $metadata: { httpStatusCode: first.Code === "AccessDenied" ? 403 : undefined },
+          });
+          const mapped = toStorageError(cause, this.#ctx("delete", key, signal));
+          throw new StorageError(
+            `${mapped.message}${errors.length > 1 ? ` — ${errors.length} keys not deleted` : ""}`,
+            { code: mapped.code, statusCode: mapped.statusCode, key, bucket: this.bucket, cause },
+          );
+        }
+      });
+    } else {
+      await runPool(keys, DELETE_CONCURRENCY, signal, async (key, poolSignal) => {
+        try {
+          await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), {
+            abortSignal: poolSignal,
+          });
+        } catch (e) {
+          if ((e as { name?: string }).name === "NoSuchKey") return;
+          throw toStorageError(e, this.#ctx("delete", key, signal));
+        }
+      });
+    }
+  }
+
+  /** Destroys the SDK client and its connection pool. Idempotent. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#client.destroy();
+      this.#httpAgent.destroy();
+      this.#httpsAgent.destroy();
+    }
+    return Promise.resolve();
+  }
+
+  /** The location, e.g. `s3://b at http://127.0.0.1:7480`. */
+  toString(): string {
+    return this.location;
+  }
+
+  /** What `JSON.stringify` shows: no credentials. */
+  toJSON(): Record<string, string | undefined> {
+    return {
+      provider: this.provider,
+      bucket: this.bucket,
+      location: this.location,
+      endpoint: this.endpoint,
+      region: this.region,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  #ctx(action: string, key: string | undefined, signal?: AbortSignal): S3ErrorContext {
+    return {
+      action,
+      what: `s3://${this.bucket}/${key ?? ""}`,
+      where: this.#where,
+      endpoint: this.#endpointLabel,
+      bucket: this.bucket,
+      key,
+      signal,
+    };
+  }
+
+  #changedError(ctx: S3ErrorContext, path: string, size: number): StorageError {
+    return new StorageError(
+      `Cannot put "${ctx.what}"${this.#where}: file "${path}" is no longer ${size} bytes long (it changed while uploading; retry)`,
+      { key: ctx.key, bucket: this.bucket },
+    );
+  }
+
+  #headToObject(key: string, out: HeadObjectCommandOutput, partNumber?: number): StoreObject {
+    const etag = unquote(out.ETag);
+    const metadata = { ...(out.Metadata ?? {}) };
+    const metaMd5 = metadata.md5;
+    // SSE-KMS / SSE-C ETags are 32 hex digits but not an MD5 of the content.
+    const encrypted = out.SSECustomerAlgorithm !== undefined ||
+      (out.ServerSideEncryption !== undefined && out.ServerSideEncryption !== "AES256");
+    const md5 = metaMd5 !== undefined && /^[0-9a-fA-F]{32}$/.test(metaMd5)
+      ? metaMd5.toLowerCase()
+      : encrypted
+      ? undefined
+      : plainMd5(etag);
+    const result: StoreObject = {
+      key,
+      size: out.ContentLength ?? 0,
+      etag,
+      md5,
+      lastModified: out.LastModified,
+      metadata,
+    };
+    if (partNumber !== undefined) {
+      let partsCount = out.PartsCount;
+      if (partsCount === undefined && isPartialRange(out.ContentRange)) {
+        partsCount = etagPartsCount(etag);
+      }
+      if (partsCount !== undefined) result.partsCount = partsCount;
+    }
+    return result;
+  }
+
+  /** `"owned"` (HEAD 200), `"foreign"` (403/301: exists, not accessible), or `"missing"`. */
+  async #bucketState(
+    signal: AbortSignal | undefined,
+    ctx: S3ErrorContext,
+  ): Promise<"owned" | "foreign" | "missing"> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
+        abortSignal: signal,
+      });
+      this.#bucketSeen = true;
+      return "owned";
+    } catch (e) {
+      const status = httpStatus(e);
+      if (status === 404) return "missing";
+      if (status === 403 || status === 301) return "foreign";
+      throw toStorageError(e, { ...ctx, bucketLevel: true });
+    }
+  }
+
+  /** Whether `ListBuckets` (your own buckets only) contains the bucket. */
+  async #ownsBucket(signal?: AbortSignal): Promise<boolean> {
+    try {
+      const out = await this.#client.send(new ListBucketsCommand({}), { abortSignal: signal });
+      return (out.Buckets ?? []).some((b) => b.Name === this.bucket);
+    } catch {
+      return false;
+    }
+  }
+
+  async #putSingle(
+    key: string,
+    data: Uint8Array,
+    options: PutOptions,
+    ctx: S3ErrorContext,
+  ): Promise<StoreObject> {
+    const md5 = options.md5.toLowerCase();
+    const fast = this.#fast;
+    const send = (ifMatch: string | undefined): Promise<{ ETag?: string }> =>
+      fast !== undefined
+        ? fast.put({
+          bucket: this.bucket,
+          key,
+          body: data,
+          contentMD5: hexToBase64(md5),
+          contentType: options.contentType,
+          metadata: { ...options.metadata, md5 },
+          ifNoneMatch: options.ifNoneMatch ? "*" : undefined,
+          ifMatch,
+          signal: options.signal,
+        }).then((r) => ({ ETag: r.etag }))
+        : this.#client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: data,
+            ContentLength: data.byteLength,
+            ContentMD5: hexToBase64(md5),
+            ContentType: options.contentType,
+            Metadata: { ...options.metadata, md5 },
+            IfNoneMatch: options.ifNoneMatch ? "*" : undefined,
+            IfMatch: ifMatch,
+          }),
+          { abortSignal: options.signal },
+        );
+    let out;
+    try {
+      // Unquoted If-Match: radosgw compares the raw value, MinIO strips quotes.
+      out = await send(options.ifMatch === undefined ? undefined : unquote(options.ifMatch));
+    } catch (e) {
+      const status = httpStatus(e);
+      const missingKey = status === 404 && (e as { name?: string }).name !== "NoSuchBucket";
+      if (options.ifMatch !== undefined && (status === 412 || missingKey)) {
+        // A server insisting on a quoted ETag: retry once if the ETag really is current.
+        const current = status === 412
+          ? await this.head(key, { signal: options.signal })
+          : undefined;
+        if (current?.etag !== undefined && current.etag === unquote(options.ifMatch)) {
+          out = await send(`"${current.etag}"`);
+        } else {
+          throw toStorageError(
+            Object.assign(new Error("precondition failed"), {
+              name: "PreconditionFailed",
+              $metadata: { httpStatusCode: 412 },
+              cause: e,
+            }),
+            ctx,
+          );
+        }
+      } else {
+        throw e;
+      }
+    }
+    this.#bucketSeen = true;
+    options.onProgress?.(data.byteLength);
+    return { key, size: data.byteLength, etag: unquote(out.ETag), md5 };
+  }
+
+  /** Checks `ifNoneMatch` / `ifMatch` with a HEAD (multipart: before upload and before completion). */
+  async #checkPrecondition(key: string, options: PutOptions, ctx: S3ErrorContext): Promise<void> {
+    if (!options.ifNoneMatch && options.ifMatch === undefined) return;
+    const current = await this.head(key, { signal: options.signal });
+    const failed = options.ifNoneMatch
+      ? current !== undefined
+      : current === undefined || current.etag !== unquote(options.ifMatch);
+    if (failed) {
+      throw toStorageError(
+        Object.assign(new Error("precondition failed"), {
+          name: "PreconditionFailed",
+          $metadata: { httpStatusCode: 412 },
+        }),
+        ctx,
+      );
+    }
+  }
+
+  async #putMultipart(
+    key: string,
+    path: string,
+    size: number,
+    options: PutOptions,
+    ctx: S3ErrorContext,
+  ): Promise<StoreObject> {
+    const md5 = options.md5.toLowerCase();
+    // Fail fast before uploading gigabytes for nothing.
+    await this.#checkPrecondition(key, options, ctx);
+    let partSize = this.#partSize;
+    if (Math.ceil(size / partSize) > MAX_PARTS) partSize = Math.ceil(size / MAX_PARTS / MiB) * MiB;
+    const count = Math.max(1, Math.ceil(size / partSize));
+
+    let file: FileHandle;
+    try {
+      file = await open(path, "r");
+    } catch (e) {
+      throw new StorageError(
+        `Cannot put "${ctx.what}"${this.#where}: cannot read "${path}": ${(e as Error).message}`,
+        { key, bucket: this.bucket, cause: e },
+      );
+    }
+    let uploadId: string | undefined;
+    try {
+      const created = await this.#client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ContentType: options.contentType,
+          Metadata: { ...options.metadata, md5 },
+        }),
+        { abortSignal: options.signal },
+      );
+      this.#bucketSeen = true;
+      uploadId = created.UploadId;
+      if (!uploadId) throw new Error("CreateMultipartUpload returned no UploadId");
+      const id = uploadId;
+      const parts: CompletedPart[] = new Array(count);
+      const indexes = Array.from({ length: count }, (_, i) => i);
+      const workers = Math.min(this.#partConcurrency, count);
+      const buffers: Buffer[] = [];
+      await runPool(indexes, workers, options.signal, async (i, poolSignal, worker) => {
+        const offset = i * partSize;
+        const length = Math.min(partSize, size - offset);
+        buffers[worker] ??= Buffer.allocUnsafe(Math.min(partSize, size));
+        const body = buffers[worker].subarray(0, length);
+        let filled = 0;
+        while (filled < length) {
+          const { bytesRead } = await file.read(body, filled, length - filled, offset + filled);
+          if (bytesRead === 0) throw this.#changedError(ctx, path, size);
+          filled += bytesRead;
+        }
+        const out = await this.#client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: id,
+            PartNumber: i + 1,
+            Body: body,
+            ContentLength: length,
+            ContentMD5: createHash("md5").update(body).digest("base64"),
+          }),
+          { abortSignal: poolSignal },
+        );
+        parts[i] = { PartNumber: i + 1, ETag: out.ETag };
+        options.onProgress?.(length);
+      });
+      // The file must not have grown either.
+      if ((await file.stat()).size !== size) throw this.#changedError(ctx, path, size);
+
+      // radosgw 16 ignores If-None-Match / If-Match on CompleteMultipartUpload: check with a
+      // HEAD first (a write landing between this HEAD and the completion is not detected
+      // there; servers that honour the headers — AWS — close that window).
+      await this.#checkPrecondition(key, options, ctx);
+      const completed = await this.#client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: id,
+          MultipartUpload: { Parts: parts },
+          IfNoneMatch: options.ifNoneMatch ? "*" : undefined,
+          IfMatch: options.ifMatch === undefined ? undefined : `"${unquote(options.ifMatch)}"`,
+        }),
+        { abortSignal: options.signal },
+      );
+      uploadId = undefined; // completed: nothing to abort any more
+      let etag = unquote(completed.ETag);
+      if (!etag) {
+        // radosgw 16 returns an empty ETag from CompleteMultipartUpload.
+        const head = await this.#client.send(
+          new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+          { abortSignal: options.signal },
+        );
+        etag = unquote(head.ETag);
+      }
+      return { key, size, etag, md5 };
+    } catch (e) {
+      if (uploadId !== undefined) {
+        await this.#client.send(
+          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+        ).catch(() => {});
+      }
+      throw toStorageError(e, ctx);
+    } finally {
+      await file.close().catch(() => {});
+    }
+  }
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` in flight. On the first failure (or when
+ * `signal` fires) the others are cancelled through the pool's signal, and the call rejects
+ * with that first error once every running task has settled.
+ */
+async function runPool<T>(
+  items: readonly T[],
+  limit: number,
+  signal: AbortSignal | undefined,
+  fn: (item: T, signal: AbortSignal, worker: number) => Promise<void>,
+): Promise<void> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) throw signal.reason;
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (w: number) => {
+    while (failure === undefined && next < items.length) {
+      if (controller.signal.aborted) {
+        failure ??= { error: signal?.reason ?? controller.signal.reason };
+        return;
+      }
+      const item = items[next++];
+      try {
+        await fn(item, controller.signal, w);
+      } catch (e) {
+        failure ??= { error: e };
+        controller.abort(e);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, w) => worker(w)));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
+function positiveInt(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  min: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < min || Math.floor(value) !== value) {
+    throw new RangeError(`S3Store: ${name} must be an integer ≥ ${min} (got ${value})`);
+  }
+  return value;
+}
+
+function unquote(etag: string | undefined): string {
+  return (etag ?? "").replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}
+
+/** The ETag when it is a plain MD5 (32 hex digits, no `-N` multipart suffix). */
+function plainMd5(etag: string): string | undefined {
+  return /^[0-9a-fA-F]{32}$/.test(etag) ? etag.toLowerCase() : undefined;
+}
+
+function etagPartsCount(etag: string): number | undefined {
+  const m = /-(\d+)$/.exec(etag);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** `bytes 0-99/1000` covers less than the whole object. */
+function isPartialRange(range: string | undefined): boolean {
+  const m = range === undefined ? null : /bytes (\d+)-(\d+)\/(\d+)/.exec(range);
+  return m !== null && Number(m[2]) - Number(m[1]) + 1 < Number(m[3]);
+}
+
+function hexToBase64(hex: string): string {
+  return Buffer.from(hex, "hex").toString("base64");
+}
+
+function httpStatus(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+}
