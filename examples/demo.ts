@@ -43,9 +43,16 @@ try {
     };
   writeFileSync(
     path.join(work, "config.json"),
-    JSON.stringify({ data: "data", data_raw: "data/raw", artifacts: "data/artifacts", remote_storage: remote }, null, 2),
+    JSON.stringify(
+      { data: "data", data_raw: "data/raw", artifacts: "data/artifacts", remote_storage: remote },
+      null,
+      2,
+    ),
   );
-  writeFileSync(path.join(work, "config_local.json"), JSON.stringify({ remote_storage: { use_pbar: false } }));
+  writeFileSync(
+    path.join(work, "config_local.json"),
+    JSON.stringify({ remote_storage: { use_pbar: false } }),
+  );
   console.log(readFileSync(path.join(work, "config.json"), "utf8"));
   const config = new DefaultDataConfiguration({ configDirectory: work });
   code("config.dataRaw");
@@ -56,18 +63,24 @@ try {
   say("2. Some sample data");
   const sample = path.join(config.dataRaw, "sample_dir");
   await mkdir(sample, { recursive: true });
-  for (let i = 1; i <= 3; i++) await writeFile(path.join(sample, `sample_${i}.txt`), `sample ${i}\n`.repeat(i));
+  for (let i = 1; i <= 3; i++) {
+    await writeFile(path.join(sample, `sample_${i}.txt`), `sample ${i}\n`.repeat(i));
+  }
   await writeFile(path.join(config.dataRaw, "notes.md"), "# notes\n");
   console.log("data/raw/sample_dir/sample_{1,2,3}.txt, data/raw/notes.md");
 
   const storageConfig = config.getEntry<RemoteStorageConfig>("remote_storage");
   const storage = new RemoteStorage(storageConfig, { events: { log: () => {} } });
-  say(`3. A bucket (created explicitly, never implicitly): ${storage.provider}://${storageConfig.bucket}`);
+  say(
+    `3. A bucket (created explicitly, never implicitly): ${storage.provider}://${storageConfig.bucket}`,
+  );
   code("await storage.createBucket()");
   await storage.createBucket();
 
   say("4. Dry run first: what would a push do?");
-  code('(await storage.push("data/raw", { localPathPrefix: work, dryrun: true })).printShortSummary()');
+  code(
+    '(await storage.push("data/raw", { localPathPrefix: work, dryrun: true })).printShortSummary()',
+  );
   (await storage.push("data/raw", { localPathPrefix: work, dryrun: true })).printShortSummary();
 
   say("5. Push: every file is new, so all of them move");
@@ -83,7 +96,9 @@ try {
   console.log("deleted:", deleted.map((o) => o.name));
   (await storage.push("data/raw", { localPathPrefix: work })).printShortSummary();
 
-  say("8. A changed local file is refused without force (the whole transaction, before any byte moves)");
+  say(
+    "8. A changed local file is refused without force (the whole transaction, before any byte moves)",
+  );
   await writeFile(path.join(sample, "sample_1.txt"), "changed locally\n");
   try {
     await storage.push("data/raw", { localPathPrefix: work });
@@ -95,7 +110,9 @@ try {
 
   say("9. What is on the remote");
   code('await storage.listObjects("")');
-  for (const o of await storage.listObjects("")) console.log(`${o.name}  ${o.size} B  md5 ${o.hash}`);
+  for (const o of await storage.listObjects("")) {
+    console.log(`${o.name}  ${o.size} B  md5 ${o.hash}`);
+  }
 
   say("10. Pull into a fresh folder (a colleague's laptop with no data): everything arrives");
   const fresh = path.join(work, "colleague");

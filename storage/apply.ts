@@ -33,7 +33,9 @@ export interface ApplyOptions {
   concurrency: number;
   events: SyncEvents;
   signal?: AbortSignal;
-  addExtraToUpload?: (o: SyncObject) => { metadata?: Record<string, string>; contentType?: string } | undefined;
+  addExtraToUpload?: (
+    o: SyncObject,
+  ) => { metadata?: Record<string, string>; contentType?: string } | undefined;
   remoteHashExtractor?: (o: RemoteObject) => string | undefined;
   /** Files up to this size are read into memory once (hash + upload from one read). */
   inMemoryLimit?: number;
@@ -54,7 +56,9 @@ export function refuseIfConflicting(summary: TransactionSummary, force: boolean)
     const detail = entries.map(([name, v]) =>
       typeof v === "string"
         ? `${name} (${v})`
-        : `${name} (remote objects below it: ${(v as RemoteObject[]).map((o) => o.name).slice(0, 3).join(", ")})`
+        : `${name} (remote objects below it: ${
+          (v as RemoteObject[]).map((o) => o.name).slice(0, 3).join(", ")
+        })`
     );
     throw new SyncConflictError(
       `Cannot ${dir}: ${entries.length} name(s) collide, nothing was transferred (force cannot resolve this; run a dry run and inspect the summary): ${
@@ -78,7 +82,11 @@ export function refuseIfConflicting(summary: TransactionSummary, force: boolean)
   }
 }
 
-async function upload(obj: SyncObject, o: ApplyOptions, warnOnce: (m: string) => void): Promise<SyncObject> {
+async function upload(
+  obj: SyncObject,
+  o: ApplyOptions,
+  warnOnce: (m: string) => void,
+): Promise<SyncObject> {
   const localPath = obj.localPath!;
   const before = await stat(localPath);
   const limit = o.inMemoryLimit ?? 8 * 1024 * 1024;
@@ -111,7 +119,9 @@ async function upload(obj: SyncObject, o: ApplyOptions, warnOnce: (m: string) =>
     stored = await put(conditional);
   } catch (e) {
     if (e instanceof StorageError && e.statusCode === 501) {
-      warnOnce(`${o.store.location} does not support conditional writes; writing without the race check`);
+      warnOnce(
+        `${o.store.location} does not support conditional writes; writing without the race check`,
+      );
       stored = await put({ ifNoneMatch: false, ifMatch: undefined });
     } else throw e;
   }
@@ -141,7 +151,10 @@ async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
   const remote = obj.remoteObj!;
   const dir = path.dirname(localPath);
   await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(localPath)}.accsr-${randomBytes(6).toString("hex")}.part`);
+  const tmp = path.join(
+    dir,
+    `.${path.basename(localPath)}.accsr-${randomBytes(6).toString("hex")}.part`,
+  );
   try {
     const got = await o.store.get(remote.name, tmp, {
       signal: o.signal,
@@ -153,7 +166,9 @@ async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
         { code: "CORRUPT_DOWNLOAD", key: remote.name, bucket: o.store.bucket },
       );
     }
-    const expected = remote.hash !== undefined && PLAIN_MD5.test(remote.hash) ? remote.hash : undefined;
+    const expected = remote.hash !== undefined && PLAIN_MD5.test(remote.hash)
+      ? remote.hash
+      : undefined;
     if (expected !== undefined && got.md5 !== expected) {
       throw new StorageError(
         `Cannot pull "${remote.name}": received content has MD5 ${got.md5}, expected ${expected} (run the pull again)`,
@@ -210,7 +225,10 @@ async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
  * await applyPlan(plan, { store, force: false, dryrun: false, concurrency: 4, events: {} });
  * ```
  */
-export async function applyPlan(summary: TransactionSummary, o: ApplyOptions): Promise<TransactionSummary> {
+export async function applyPlan(
+  summary: TransactionSummary,
+  o: ApplyOptions,
+): Promise<TransactionSummary> {
   const direction = summary.syncDirection;
   if (o.dryrun) {
     o.events.log?.("info", `Skipping ${direction} because dryrun=True`);
@@ -227,7 +245,10 @@ export async function applyPlan(summary: TransactionSummary, o: ApplyOptions): P
   }
   refuseIfConflicting(summary, o.force);
   for (const u of summary.uncomparableFiles) {
-    o.events.log?.("warn", `Cannot compare ${u.name}: ${u.uncomparable}; overwriting because force is set`);
+    o.events.log?.(
+      "warn",
+      `Cannot compare ${u.name}: ${u.uncomparable}; overwriting because force is set`,
+    );
   }
   const files = summary.filesToSync;
   if (files.length === 0) {
@@ -235,7 +256,12 @@ export async function applyPlan(summary: TransactionSummary, o: ApplyOptions): P
     return summary;
   }
   const total = files.length;
-  o.events.transferStart?.({ direction: direction!, files: total, bytes: summary.sizeFilesToSync(), force: o.force });
+  o.events.transferStart?.({
+    direction: direction!,
+    files: total,
+    bytes: summary.sizeFilesToSync(),
+    force: o.force,
+  });
   let warned = false;
   const warnOnce = (m: string) => {
     if (!warned) o.events.log?.("warn", m);
@@ -269,7 +295,8 @@ export async function applyPlan(summary: TransactionSummary, o: ApplyOptions): P
   const notStarted = results.filter((r) => r === undefined).length;
   if (failures.length === 0 && notStarted === 0) return summary;
   const first = failures[0]?.error;
-  const suffix = `${summary.syncedFiles.length} of ${total} file(s) were transferred; run the ${direction} again to finish`;
+  const suffix =
+    `${summary.syncedFiles.length} of ${total} file(s) were transferred; run the ${direction} again to finish`;
   if (first === undefined || o.signal?.aborted) {
     const err = new StorageError(`Cannot ${direction}: aborted (${suffix})`, {
       code: "ABORTED",

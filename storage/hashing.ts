@@ -81,7 +81,9 @@ export class HashCache {
   /** The cached MD5 of this file version, if any. */
   get(v: FileVersion): string | undefined {
     const e = this.#entries[v.absPath];
-    if (e && e[0] === v.size && e[1] === v.mtimeMs && e[2] === v.ctimeMs && e[3] === v.ino) return e[4];
+    if (e && e[0] === v.size && e[1] === v.mtimeMs && e[2] === v.ctimeMs && e[3] === v.ino) {
+      return e[4];
+    }
     return undefined;
   }
 
@@ -98,7 +100,9 @@ export class HashCache {
     const md5 = await md5sum(v.absPath, { signal });
     // record only if the file did not change while it was read
     const after = await stat(v.absPath);
-    if (after.size === v.size && after.mtimeMs === v.mtimeMs && after.ino === v.ino) this.set(v, md5);
+    if (after.size === v.size && after.mtimeMs === v.mtimeMs && after.ino === v.ino) {
+      this.set(v, md5);
+    }
     return md5;
   }
 

@@ -99,7 +99,9 @@ async function expandGlob(pattern: string, baseDir: string): Promise<string[]> {
       const entries = (await readdirSafe(abs)).sort((a, b) => a.name < b.name ? -1 : 1);
       for (const e of entries) {
         if (e.name.startsWith(".") && !seg.startsWith(".")) continue;
-        if (re.test(e.name)) await step(joinDisplay(display, e.name), path.join(abs, e.name), i + 1);
+        if (re.test(e.name)) {
+          await step(joinDisplay(display, e.name), path.join(abs, e.name), i + 1);
+        }
       }
     } else {
       const next = path.join(abs, seg);
@@ -137,7 +139,14 @@ async function statFollow(abs: string, display: string): Promise<Stats> {
 }
 
 function fileOf(displayPath: string, absPath: string, st: Stats): LocalFile {
-  return { displayPath, absPath, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+  return {
+    displayPath,
+    absPath,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+    ino: st.ino,
+  };
 }
 
 async function walk(absDir: string, display: string, out: LocalFile[]): Promise<void> {

@@ -22,7 +22,12 @@
  * @module
  */
 export { RemoteStorage } from "./remote_storage.ts";
-export type { DeleteOptions, PullOptions, PushOptions, RemoteStorageOptions } from "./remote_storage.ts";
+export type {
+  DeleteOptions,
+  PullOptions,
+  PushOptions,
+  RemoteStorageOptions,
+} from "./remote_storage.ts";
 export {
   bucketNameProblem,
   normalizeStorageConfig,

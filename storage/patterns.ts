@@ -37,7 +37,9 @@ export function compilePattern(
       );
     }
   } else {
-    throw new TypeError(`Cannot use ${what} regex: expected a string or RegExp, got ${typeof pattern}`);
+    throw new TypeError(
+      `Cannot use ${what} regex: expected a string or RegExp, got ${typeof pattern}`,
+    );
   }
   return (path: string) => {
     re.lastIndex = 0;

@@ -157,9 +157,11 @@ export function matchPull(
     let problem: string | undefined;
     if (!skip) {
       const reason = unsafeKeyReason(rel);
-      if (reason !== undefined) problem = `unsafe key: it ${reason}; it would not stay inside the local base directory`;
-      else if (children(rel).length > 0) {
-        problem = `other objects exist below "${rel}/": a local file and a directory cannot share a name`;
+      if (reason !== undefined) {
+        problem = `unsafe key: it ${reason}; it would not stay inside the local base directory`;
+      } else if (children(rel).length > 0) {
+        problem =
+          `other objects exist below "${rel}/": a local file and a directory cannot share a name`;
       }
     }
     return { remote: toRemoteObject(o), relKey: rel, skip, problem };

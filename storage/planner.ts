@@ -33,7 +33,11 @@ export interface PlanContext {
   concurrency: number;
 }
 
-async function listAll(store: ObjectStore, prefix: string, signal?: AbortSignal): Promise<StoreObject[]> {
+async function listAll(
+  store: ObjectStore,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<StoreObject[]> {
   const out: StoreObject[] = [];
   for await (const o of store.list(prefix, { signal })) out.push(o);
   return out;
@@ -93,7 +97,9 @@ export async function planPush(
     skip: skip(file.displayPath),
   }));
   const active = entries.filter((e) => !e.skip).map((e) => e.key);
-  const listing = active.length === 0 ? [] : await listAll(ctx.store, commonPrefix(active), ctx.signal);
+  const listing = active.length === 0
+    ? []
+    : await listAll(ctx.store, commonPrefix(active), ctx.signal);
   const matches = matchPush(entries, listing);
 
   const cache = await HashCache.open(scanBase);
@@ -121,7 +127,11 @@ export async function planPush(
       ino: st.ino,
     };
     const md5 = await cache.md5(v, ctx.signal);
-    const r = await resolveRemoteHash(ctx.store, m.remote, { absPath: v.absPath, size: v.size, md5 }, {
+    const r = await resolveRemoteHash(ctx.store, m.remote, {
+      absPath: v.absPath,
+      size: v.size,
+      md5,
+    }, {
       extractor: ctx.remoteHashExtractor,
       signal: ctx.signal,
     });
@@ -189,7 +199,10 @@ export async function planPull(
   const results = await runPool(matches, ctx.concurrency, async (m) => {
     if (m.skip) return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }) };
     if (m.problem !== undefined) {
-      return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }), collision: m.problem };
+      return {
+        obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }),
+        collision: m.problem,
+      };
     }
     const localPath = keyToLocalPath(options.localBaseDir, m.relKey);
     let st;
@@ -221,7 +234,11 @@ export async function planPull(
       ctimeMs: st.ctimeMs,
       ino: st.ino,
     }, ctx.signal);
-    const r = await resolveRemoteHash(ctx.store, m.remote, { absPath: localPath, size: st.size, md5 }, {
+    const r = await resolveRemoteHash(ctx.store, m.remote, {
+      absPath: localPath,
+      size: st.size,
+      md5,
+    }, {
       extractor: ctx.remoteHashExtractor,
       signal: ctx.signal,
     });

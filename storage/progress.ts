@@ -22,7 +22,9 @@ export interface SyncEvents {
   /** A log line (accsr's messages, e.g. `Uploading file 1/3 to bucket: key (1 B)`). */
   log?(level: "info" | "warn", message: string): void;
   /** Transfers begin. */
-  transferStart?(info: { direction: SyncDirection; files: number; bytes: number; force: boolean }): void;
+  transferStart?(
+    info: { direction: SyncDirection; files: number; bytes: number; force: boolean },
+  ): void;
   /** One file's transfer begins. */
   fileStart?(obj: SyncObject, index: number, total: number): void;
   /** Bytes moved since the previous call. */

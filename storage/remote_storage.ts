@@ -224,12 +224,18 @@ export class RemoteStorage {
   }
 
   #events(usePbar?: boolean): SyncEvents {
-    return this.#options.events ?? defaultReporter({ usePbar: usePbar ?? this.#normalized.usePbar });
+    return this.#options.events ??
+      defaultReporter({ usePbar: usePbar ?? this.#normalized.usePbar });
   }
 
   #ctx(
     store: ObjectStore,
-    o: { includeRegex?: PathPattern; excludeRegex?: PathPattern; signal?: AbortSignal; concurrency?: number },
+    o: {
+      includeRegex?: PathPattern;
+      excludeRegex?: PathPattern;
+      signal?: AbortSignal;
+      concurrency?: number;
+    },
     events: SyncEvents,
   ): PlanContext {
     return {
@@ -257,7 +263,10 @@ export class RemoteStorage {
   }
 
   /** Every object whose key starts with `<basePath>/<remotePath>` (raw string prefix listing). */
-  async listObjects(remotePath: string, options: { signal?: AbortSignal } = {}): Promise<RemoteObject[]> {
+  async listObjects(
+    remotePath: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteObject[]> {
     const store = await this.store();
     const out: RemoteObject[] = [];
     for await (const o of store.list(this.#fullRemotePath(remotePath ?? ""), options)) {
@@ -292,7 +301,9 @@ export class RemoteStorage {
    * relative to the base path. Files with equal MD5 never move.
    */
   async pull(remotePath: string, options: PullOptions = {}): Promise<TransactionSummary> {
-    if (typeof remotePath !== "string") throw new TypeError("Cannot pull: remotePath must be a string");
+    if (typeof remotePath !== "string") {
+      throw new TypeError("Cannot pull: remotePath must be a string");
+    }
     let localBaseDir = options.localBaseDir ?? "";
     let strip = options.stripAbspathPrefix;
     if ((options.stripAbsLocalBaseDir ?? true) && path.isAbsolute(localBaseDir)) {

@@ -133,7 +133,9 @@ function bad(field: string, state: string, hint: string): ConfigError {
 function optString(conf: Record<string, unknown>, field: string): string | undefined {
   const v = conf[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw bad(field, `expected a string, got ${typeof v}`, "fix the config");
+  if (typeof v !== "string") {
+    throw bad(field, `expected a string, got ${typeof v}`, "fix the config");
+  }
   return v;
 }
 
@@ -173,7 +175,11 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     throw bad("provider", "missing", `set one of ${SUPPORTED_PROVIDERS.join(", ")}`);
   }
   if (!SUPPORTED_PROVIDERS.includes(provider)) {
-    throw bad("provider", `unknown provider "${provider}"`, `use one of ${SUPPORTED_PROVIDERS.join(", ")}`);
+    throw bad(
+      "provider",
+      `unknown provider "${provider}"`,
+      `use one of ${SUPPORTED_PROVIDERS.join(", ")}`,
+    );
   }
   const bucket = optString(c, "bucket");
   if (bucket === undefined || bucket === "") throw bad("bucket", "missing", "set the bucket name");
@@ -182,13 +188,25 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
 
   let port: number | undefined;
   if (c.port !== undefined && c.port !== null && c.port !== "") {
-    port = typeof c.port === "number" ? c.port : /^\d+$/.test(String(c.port)) ? Number(c.port) : NaN;
+    port = typeof c.port === "number"
+      ? c.port
+      : /^\d+$/.test(String(c.port))
+      ? Number(c.port)
+      : NaN;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw bad("port", `"${String(c.port)}" is not a port number`, "use an integer from 1 to 65535");
+      throw bad(
+        "port",
+        `"${String(c.port)}" is not a port number`,
+        "use an integer from 1 to 65535",
+      );
     }
   }
   if (c.secure !== undefined && typeof c.secure !== "boolean") {
-    throw bad("secure", `expected true or false, got ${JSON.stringify(c.secure)}`, "fix the config");
+    throw bad(
+      "secure",
+      `expected true or false, got ${JSON.stringify(c.secure)}`,
+      "fix the config",
+    );
   }
   const secure = (c.secure as boolean | undefined) ?? true;
   const host = optString(c, "host");
@@ -206,7 +224,9 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     }
   }
   const usePbar = c.usePbar ?? c.use_pbar ?? true;
-  if (typeof usePbar !== "boolean") throw bad("usePbar", "expected true or false", "fix the config");
+  if (typeof usePbar !== "boolean") {
+    throw bad("usePbar", "expected true or false", "fix the config");
+  }
   const basePathRaw = c.basePath ?? c.base_path;
   if (basePathRaw !== undefined && basePathRaw !== null && typeof basePathRaw !== "string") {
     throw bad("base_path", `expected a string, got ${typeof basePathRaw}`, "fix the config");
@@ -215,12 +235,14 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
   try {
     basePath = normalizeBasePath(basePathRaw as string | undefined);
   } catch (e) {
-    throw bad("base_path", (e as Error).message, "remove the \"..\" segments");
+    throw bad("base_path", (e as Error).message, 'remove the ".." segments');
   }
   const num = (field: string): number | undefined => {
     const v = c[field];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== "number" || !(v > 0)) throw bad(field, "expected a positive number", "fix the config");
+    if (typeof v !== "number" || !(v > 0)) {
+      throw bad(field, "expected a positive number", "fix the config");
+    }
     return v;
   };
   const root = optString(c, "root");

@@ -102,13 +102,17 @@ export class SyncObject {
   /** Builds a sync object; throws `TypeError` when neither a local path nor a remote object is given. */
   constructor(init: SyncObjectInit) {
     if (init.syncDirection !== "push" && init.syncDirection !== "pull") {
-      throw new TypeError(`sync direction must be "push" or "pull", got ${String(init.syncDirection)}`);
+      throw new TypeError(
+        `sync direction must be "push" or "pull", got ${String(init.syncDirection)}`,
+      );
     }
     if (init.localPath === undefined && init.remoteObj === undefined) {
       throw new TypeError("Either a local path or a remote object has to be passed.");
     }
     const remotePath = (init.remotePath ?? init.remoteObj?.name)?.replace(/^\/+/, "");
-    if (remotePath === undefined) throw new TypeError("Either remotePath or remoteObj must be given");
+    if (remotePath === undefined) {
+      throw new TypeError("Either remotePath or remoteObj must be given");
+    }
     this.syncDirection = init.syncDirection;
     this.remotePath = remotePath;
     this.name = remotePath;
@@ -361,7 +365,11 @@ export class TransactionSummary {
     const collisions: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.unresolvableCollisions)) {
       collisions[k] = Array.isArray(v)
-        ? v.map((o) => typeof o === "object" && o !== null && "name" in o ? remoteObjectJson(o as RemoteObject) : o)
+        ? v.map((o) =>
+          typeof o === "object" && o !== null && "name" in o
+            ? remoteObjectJson(o as RemoteObject)
+            : o
+        )
         : v;
     }
     return {
@@ -394,7 +402,8 @@ export class TransactionSummary {
       return "new";
     };
     const s = this.getShortSummaryDict();
-    const head = `<p><b>${s.sync_direction ?? "no"} transaction</b>: ${s.files_to_sync} file(s) to sync, ` +
+    const head =
+      `<p><b>${s.sync_direction ?? "no"} transaction</b>: ${s.files_to_sync} file(s) to sync, ` +
       `${s.total_size} bytes, ${s.unresolvable_collisions} collision(s), ${s.synced_files} synced</p>`;
     return {
       "text/plain": JSON.stringify(s, null, 2),

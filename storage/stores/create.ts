@@ -32,8 +32,11 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
   if (conf.provider === "azure_blobs") {
     const { AzureBlobStore } = await import("./azure.ts");
     const ep = conf.endpoint;
-    const isConnString = ep !== undefined && /(AccountName|BlobEndpoint|SharedAccessSignature)=/i.test(ep);
-    const [url, sas] = ep !== undefined && !isConnString && ep.includes("?") ? ep.split("?", 2) : [ep, undefined];
+    const isConnString = ep !== undefined &&
+      /(AccountName|BlobEndpoint|SharedAccessSignature)=/i.test(ep);
+    const [url, sas] = ep !== undefined && !isConnString && ep.includes("?")
+      ? ep.split("?", 2)
+      : [ep, undefined];
     return new AzureBlobStore({
       container: conf.bucket,
       accountName: conf.key,

@@ -136,7 +136,9 @@ export class FileStore implements ObjectStore {
       if (s.size === size && s.mtimeMs === mtimeMs) return s;
     } catch { /* missing or stale: recompute */ }
     const hash = createHash("md5");
-    for await (const chunk of createReadStream(this.objectPath(key))) hash.update(chunk as Uint8Array);
+    for await (const chunk of createReadStream(this.objectPath(key))) {
+      hash.update(chunk as Uint8Array);
+    }
     const s: Sidecar = { md5: hash.digest("hex"), size, mtimeMs };
     try {
       await mkdir(path.dirname(this.sidecarPath(key)), { recursive: true });
@@ -186,7 +188,9 @@ export class FileStore implements ObjectStore {
       for (const e of entries) {
         const k = key === "" ? e.name : `${key}/${e.name}`;
         if (e.isDirectory()) {
-          if (k.startsWith(prefix) || prefix.startsWith(k + "/")) stack.push([path.join(abs, e.name), k]);
+          if (k.startsWith(prefix) || prefix.startsWith(k + "/")) {
+            stack.push([path.join(abs, e.name), k]);
+          }
         } else if (k.startsWith(prefix)) batch.push(this.toObject(k, path.join(abs, e.name)));
       }
       for (const o of await Promise.all(batch)) if (o !== undefined) yield o;
@@ -264,7 +268,14 @@ export class FileStore implements ObjectStore {
       };
       await mkdir(path.dirname(this.sidecarPath(key)), { recursive: true });
       await writeFile(this.sidecarPath(key), JSON.stringify(sc));
-      return { key, size: st.size, etag: md5, md5, lastModified: st.mtime, metadata: { ...options.metadata, md5 } };
+      return {
+        key,
+        size: st.size,
+        etag: md5,
+        md5,
+        lastModified: st.mtime,
+        metadata: { ...options.metadata, md5 },
+      };
     } catch (e) {
       await unlink(tmp).catch(() => {});
       throw this.wrap(e, "write", key);
