@@ -214,7 +214,10 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
   if (endpoint === undefined && host !== undefined && host !== "") {
     const hostPart = /^https?:\/\//.test(host) ? host : `${secure ? "https" : "http"}://${host}`;
     endpoint = port === undefined ? hostPart : `${hostPart.replace(/:\d+$/, "")}:${port}`;
-    if (provider === "azure_blobs" && c.key) endpoint += `/${String(c.key)}`;
+    // emulators (Azurite) address accounts by path; real Azure hosts carry the account in the name
+    const local = /^(https?:\/\/)?(localhost|127\.\d+\.\d+\.\d+|\[::1\]|\d+\.\d+\.\d+\.\d+)(:|$)/
+      .test(host);
+    if (provider === "azure_blobs" && c.key && local) endpoint += `/${String(c.key)}`;
   }
   if (endpoint !== undefined && provider !== "azure_blobs") {
     try {
