@@ -108,19 +108,33 @@ export const SUPPORTED_PROVIDERS: readonly string[] = [
  * ```
  */
 export interface NormalizedStorageConfig {
+  /** Provider id (`local` becomes `file`). */
   provider: string;
+  /** Bucket or container. */
   bucket: string;
+  /** Access key id / account name. */
   key?: string;
+  /** Secret / account key. */
   secret?: string;
+  /** Session token. */
   sessionToken?: string;
+  /** Region. */
   region?: string;
+  /** Endpoint URL (from `endpoint`, or `host` + `port` + `secure`). */
   endpoint?: string;
+  /** Base path without leading, trailing or double slashes. */
   basePath: string;
+  /** Progress bars on or off. */
   usePbar: boolean;
+  /** Root folder of the `file` provider. */
   root?: string;
+  /** Multipart threshold in bytes. */
   multipartThreshold?: number;
+  /** Multipart part size in bytes. */
   partSize?: number;
+  /** S3 checksum mode. */
   checksumMode?: "WHEN_REQUIRED" | "WHEN_SUPPORTED";
+  /** Attempts per request. */
   maxAttempts?: number;
 }
 

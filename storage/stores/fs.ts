@@ -79,15 +79,15 @@ export class FileStore implements ObjectStore {
     return `file://${path.join(this.root, this.bucket)}`;
   }
 
-  private get bucketDir(): string {
+  get #bucketDir(): string {
     return path.join(this.root, this.bucket);
   }
 
-  private get metaDir(): string {
+  get #metaDir(): string {
     return path.join(this.root, META_DIR, this.bucket);
   }
 
-  private objectPath(key: string): string {
+  #objectPath(key: string): string {
     const reason = unsafeKeyReason(key);
     if (reason !== undefined) {
       throw new StorageError(
@@ -95,16 +95,16 @@ export class FileStore implements ObjectStore {
         { code: "INVALID_KEY", key, bucket: this.bucket },
       );
     }
-    return path.join(this.bucketDir, ...key.split("/"));
+    return path.join(this.#bucketDir, ...key.split("/"));
   }
 
-  private sidecarPath(key: string): string {
-    return path.join(this.metaDir, "objects", ...key.split("/")) + ".json";
+  #sidecarPath(key: string): string {
+    return path.join(this.#metaDir, "objects", ...key.split("/")) + ".json";
   }
 
-  private async requireBucket(action: string, what: string): Promise<void> {
+  async #requireBucket(action: string, what: string): Promise<void> {
     try {
-      if ((await stat(this.bucketDir)).isDirectory()) return;
+      if ((await stat(this.#bucketDir)).isDirectory()) return;
     } catch { /* fall through */ }
     throw new StorageError(
       `Cannot ${action} "${what}" in ${this.location}: bucket does not exist (run \`accsr create-bucket\`)`,
@@ -117,9 +117,9 @@ export class FileStore implements ObjectStore {
     const existOk = options.existOk ?? true;
     await mkdir(this.root, { recursive: true });
     try {
-      await mkdir(this.bucketDir);
+      await mkdir(this.#bucketDir);
     } catch (e) {
-      if (errCode(e) !== "EEXIST") throw this.wrap(e, "create bucket", this.bucket);
+      if (errCode(e) !== "EEXIST") throw this.#wrap(e, "create bucket", this.bucket);
       if (!existOk) {
         throw new StorageError(
           `Cannot create bucket "${this.bucket}" in ${this.location}: it already exists (pass existOk to accept it)`,
@@ -127,36 +127,36 @@ export class FileStore implements ObjectStore {
         );
       }
     }
-    await mkdir(path.join(this.metaDir, "tmp"), { recursive: true });
+    await mkdir(path.join(this.#metaDir, "tmp"), { recursive: true });
   }
 
-  private async readSidecar(key: string, size: number, mtimeMs: number): Promise<Sidecar> {
+  async #readSidecar(key: string, size: number, mtimeMs: number): Promise<Sidecar> {
     try {
-      const s = JSON.parse(await readFile(this.sidecarPath(key), "utf8")) as Sidecar;
+      const s = JSON.parse(await readFile(this.#sidecarPath(key), "utf8")) as Sidecar;
       if (s.size === size && s.mtimeMs === mtimeMs) return s;
     } catch { /* missing or stale: recompute */ }
     const hash = createHash("md5");
-    for await (const chunk of createReadStream(this.objectPath(key))) {
+    for await (const chunk of createReadStream(this.#objectPath(key))) {
       hash.update(chunk as Uint8Array);
     }
     const s: Sidecar = { md5: hash.digest("hex"), size, mtimeMs };
     try {
-      await mkdir(path.dirname(this.sidecarPath(key)), { recursive: true });
-      await writeFile(this.sidecarPath(key), JSON.stringify(s));
+      await mkdir(path.dirname(this.#sidecarPath(key)), { recursive: true });
+      await writeFile(this.#sidecarPath(key), JSON.stringify(s));
     } catch { /* read-only store: fine, just slower next time */ }
     return s;
   }
 
-  private async toObject(key: string, abs: string): Promise<StoreObject | undefined> {
+  async #toObject(key: string, abs: string): Promise<StoreObject | undefined> {
     let st;
     try {
       st = await stat(abs);
     } catch (e) {
       if (errCode(e) === "ENOENT" || errCode(e) === "ENOTDIR") return undefined;
-      throw this.wrap(e, "read", key);
+      throw this.#wrap(e, "read", key);
     }
     if (!st.isFile()) return undefined;
-    const sc = await this.readSidecar(key, st.size, st.mtimeMs);
+    const sc = await this.#readSidecar(key, st.size, st.mtimeMs);
     return {
       key,
       size: st.size,
@@ -169,11 +169,13 @@ export class FileStore implements ObjectStore {
 
   /** Every object whose key starts with `prefix`. */
   async *list(prefix: string): AsyncIterable<StoreObject> {
-    await this.requireBucket("list", prefix);
+    await this.#requireBucket("list", prefix);
     const slash = prefix.lastIndexOf("/");
     const dirKey = slash === -1 ? "" : prefix.slice(0, slash);
     if (dirKey !== "" && unsafeKeyReason(dirKey) !== undefined) return;
-    const start = dirKey === "" ? this.bucketDir : path.join(this.bucketDir, ...dirKey.split("/"));
+    const start = dirKey === ""
+      ? this.#bucketDir
+      : path.join(this.#bucketDir, ...dirKey.split("/"));
     const stack: [string, string][] = [[start, dirKey]];
     while (stack.length > 0) {
       const [abs, key] = stack.pop()!;
@@ -182,7 +184,7 @@ export class FileStore implements ObjectStore {
         entries = await readdir(abs, { withFileTypes: true });
       } catch (e) {
         if (errCode(e) === "ENOENT" || errCode(e) === "ENOTDIR") continue;
-        throw this.wrap(e, "list", prefix);
+        throw this.#wrap(e, "list", prefix);
       }
       const batch: Promise<StoreObject | undefined>[] = [];
       for (const e of entries) {
@@ -191,7 +193,7 @@ export class FileStore implements ObjectStore {
           if (k.startsWith(prefix) || prefix.startsWith(k + "/")) {
             stack.push([path.join(abs, e.name), k]);
           }
-        } else if (k.startsWith(prefix)) batch.push(this.toObject(k, path.join(abs, e.name)));
+        } else if (k.startsWith(prefix)) batch.push(this.#toObject(k, path.join(abs, e.name)));
       }
       for (const o of await Promise.all(batch)) if (o !== undefined) yield o;
     }
@@ -199,15 +201,15 @@ export class FileStore implements ObjectStore {
 
   /** One object's properties (`partNumber` is ignored: file objects have no parts). */
   async head(key: string): Promise<StoreObject | undefined> {
-    await this.requireBucket("read", key);
-    return await this.toObject(key, this.objectPath(key));
+    await this.#requireBucket("read", key);
+    return await this.#toObject(key, this.#objectPath(key));
   }
 
   /** Writes an object atomically (temporary file + rename, or hard link for create-only). */
   async put(key: string, body: UploadBody, options: PutOptions): Promise<StoreObject> {
-    await this.requireBucket("write", key);
-    const target = this.objectPath(key);
-    const tmpDir = path.join(this.metaDir, "tmp");
+    await this.#requireBucket("write", key);
+    const target = this.#objectPath(key);
+    const tmpDir = path.join(this.#metaDir, "tmp");
     await mkdir(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, randomBytes(12).toString("hex"));
     try {
@@ -239,23 +241,23 @@ export class FileStore implements ObjectStore {
         );
       }
       await mkdir(path.dirname(target), { recursive: true }).catch((e) => {
-        throw this.wrap(e, "write", key);
+        throw this.#wrap(e, "write", key);
       });
-      const current = await this.toObject(key, target);
+      const current = await this.#toObject(key, target);
       if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
-        throw this.precondition(key, "it changed since it was listed");
+        throw this.#precondition(key, "it changed since it was listed");
       }
       if (options.ifNoneMatch) {
         try {
           await link(tmp, target);
         } catch (e) {
-          if (errCode(e) === "EEXIST") throw this.precondition(key, "it already exists");
-          throw this.wrap(e, "write", key);
+          if (errCode(e) === "EEXIST") throw this.#precondition(key, "it already exists");
+          throw this.#wrap(e, "write", key);
         }
         await unlink(tmp);
       } else {
         await rename(tmp, target).catch((e) => {
-          throw this.wrap(e, "write", key);
+          throw this.#wrap(e, "write", key);
         });
       }
       const st = await stat(target);
@@ -266,8 +268,8 @@ export class FileStore implements ObjectStore {
         metadata: options.metadata,
         contentType: options.contentType,
       };
-      await mkdir(path.dirname(this.sidecarPath(key)), { recursive: true });
-      await writeFile(this.sidecarPath(key), JSON.stringify(sc));
+      await mkdir(path.dirname(this.#sidecarPath(key)), { recursive: true });
+      await writeFile(this.#sidecarPath(key), JSON.stringify(sc));
       return {
         key,
         size: st.size,
@@ -278,14 +280,14 @@ export class FileStore implements ObjectStore {
       };
     } catch (e) {
       await unlink(tmp).catch(() => {});
-      throw this.wrap(e, "write", key);
+      throw this.#wrap(e, "write", key);
     }
   }
 
   /** Streams an object into `destinationPath`, computing its MD5. */
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
-    await this.requireBucket("read", key);
-    const src = this.objectPath(key);
+    await this.#requireBucket("read", key);
+    const src = this.#objectPath(key);
     const hash = createHash("md5");
     let size = 0;
     try {
@@ -316,24 +318,24 @@ export class FileStore implements ObjectStore {
           });
         }
       }
-      throw this.wrap(e, "read", key);
+      throw this.#wrap(e, "read", key);
     }
     return { size, md5: hash.digest("hex") };
   }
 
   /** Deletes objects, their records, and folders left empty. */
   async delete(keys: readonly string[]): Promise<void> {
-    await this.requireBucket("delete", keys[0] ?? "");
+    await this.#requireBucket("delete", keys[0] ?? "");
     for (const key of keys) {
-      const p = this.objectPath(key);
+      const p = this.#objectPath(key);
       try {
         await unlink(p);
       } catch (e) {
-        if (errCode(e) !== "ENOENT" && errCode(e) !== "ENOTDIR") throw this.wrap(e, "delete", key);
+        if (errCode(e) !== "ENOENT" && errCode(e) !== "ENOTDIR") throw this.#wrap(e, "delete", key);
       }
-      await unlink(this.sidecarPath(key)).catch(() => {});
+      await unlink(this.#sidecarPath(key)).catch(() => {});
       let dir = path.dirname(p);
-      while (dir.startsWith(this.bucketDir + path.sep)) {
+      while (dir.startsWith(this.#bucketDir + path.sep)) {
         try {
           await rmdir(dir);
         } catch {
@@ -349,14 +351,14 @@ export class FileStore implements ObjectStore {
     return Promise.resolve();
   }
 
-  private precondition(key: string, state: string): StorageError {
+  #precondition(key: string, state: string): StorageError {
     return new StorageError(
       `Cannot write "${key}" to ${this.location}: ${state} (another writer was faster; plan again)`,
       { code: "PRECONDITION_FAILED", key, bucket: this.bucket, statusCode: 412 },
     );
   }
 
-  private wrap(e: unknown, action: string, key: string): StorageError {
+  #wrap(e: unknown, action: string, key: string): StorageError {
     if (e instanceof StorageError) return e;
     const code = errCode(e);
     if (code === "ABORT_ERR" || (e as Error)?.name === "AbortError") {
