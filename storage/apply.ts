@@ -100,7 +100,21 @@ async function upload(
     md5 = obj.localHash ?? await md5sum(localPath, { signal: o.signal });
     body = { path: localPath, size: before.size };
   }
-  const extra = o.addExtraToUpload?.(obj) ?? {};
+  // accsr's hook sees the local MD5 (its documented use: `{ md5: o.localHash }`), also for
+  // files new on the remote, which the planner does not hash
+  const hooked = obj.localHash === md5 || !o.addExtraToUpload ? obj : new SyncObject({
+    syncDirection: "push",
+    localPath,
+    remotePath: obj.remotePath,
+    remoteObj: obj.remoteObj,
+    existsLocally: true,
+    localSize: before.size,
+    localHash: md5,
+    remoteHash: obj.remoteHash,
+    displayPath: obj.displayPath,
+    uncomparable: obj.uncomparable,
+  });
+  const extra = o.addExtraToUpload?.(hooked) ?? {};
   const conditional = {
     ifNoneMatch: !obj.existsOnRemote,
     ifMatch: obj.existsOnRemote ? obj.remoteObj?.etag : undefined,

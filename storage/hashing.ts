@@ -11,7 +11,7 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
@@ -115,9 +115,22 @@ export class HashCache {
       await writeFile(tmp, JSON.stringify({ version: 1, entries: this.#entries }));
       await rename(tmp, this.#file);
       this.#dirty = false;
+      if (Math.random() < 0.05) await pruneStale(path.dirname(this.#file));
     } catch {
       await unlink(tmp).catch(() => {});
     }
+  }
+}
+
+const STALE_MS = 30 * 24 * 3600 * 1000;
+
+/** Removes cache files not written for 30 days (folders nobody syncs any more). */
+async function pruneStale(dir: string): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const p = path.join(dir, name);
+    const st = await stat(p).catch(() => undefined);
+    if (st !== undefined && now - st.mtimeMs > STALE_MS) await unlink(p).catch(() => {});
   }
 }
 

@@ -30,7 +30,7 @@ export function compilePattern(
     re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "") + "y");
   } else if (typeof pattern === "string") {
     try {
-      re = new RegExp(pattern.replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>"), "yu");
+      re = new RegExp(pattern.replace(/\(\?P</g, "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>"), "y");
     } catch (e) {
       throw new RangeError(
         `Cannot use ${what} regex "${pattern}": ${(e as Error).message} (check the pattern)`,

@@ -80,7 +80,8 @@ export function matchPush(
   listing: readonly StoreObject[],
 ): PushMatch[] {
   const byKey = new Map<string, StoreObject>();
-  for (const o of listing) byKey.set(o.key.replace(/^\/+/, ""), o);
+  // a pushed key never starts with "/": an object "/a.txt" is another object than "a.txt"
+  for (const o of listing) if (!o.key.startsWith("/")) byKey.set(o.key, o);
   const children = childrenIndex([...byKey.keys()]);
   return entries.map(({ file, key, skip }) => {
     const remote = byKey.get(key);
@@ -106,6 +107,8 @@ export function matchPush(
  */
 export interface PullMatch {
   remote: RemoteObject;
+  /** The key exactly as the store lists it (for requests; `remote.name` drops a leading "/"). */
+  key: string;
   /** Key relative to the base path (what the regexes see, and the local path below the base dir). */
   relKey: string;
   skip: boolean;
@@ -156,7 +159,8 @@ export function matchPull(
     const skip = options.skip(rel);
     let problem: string | undefined;
     if (!skip) {
-      const reason = unsafeKeyReason(rel);
+      // a key "/x" cannot be fetched by its name "x", and would shadow the object "x"
+      const reason = o.key.startsWith("/") ? "is an absolute path" : unsafeKeyReason(rel);
       if (reason !== undefined) {
         problem = `unsafe key: it ${reason}; it would not stay inside the local base directory`;
       } else if (children(rel).length > 0) {
@@ -164,6 +168,6 @@ export function matchPull(
           `other objects exist below "${rel}/": a local file and a directory cannot share a name`;
       }
     }
-    return { remote: toRemoteObject(o), relKey: rel, skip, problem };
+    return { remote: toRemoteObject(o), key: o.key, relKey: rel, skip, problem };
   });
 }

@@ -367,10 +367,12 @@ export class RemoteStorage {
       skip,
       keepFolderMarkers: true,
     });
-    const doomed = matches.filter((m) => !m.skip).map((m) => m.remote);
+    const selected = matches.filter((m) => !m.skip);
+    const doomed = selected.map((m) => m.remote);
     withTableDisplay(doomed, remoteObjectRows);
     if (options.dryrun || doomed.length === 0) return doomed;
-    await store.delete(doomed.map((o) => o.name), { signal: options.signal });
+    // the keys as listed: a name drops a leading "/", which would delete another object
+    await store.delete(selected.map((m) => m.key), { signal: options.signal });
     return doomed;
   }
 }

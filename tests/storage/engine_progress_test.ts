@@ -1,0 +1,62 @@
+/** Unit tests of `storage/progress.ts`: accsr's readable sizes and the default reporter. */
+import { describe, it } from "node:test";
+import { expect } from "expect";
+import { defaultReporter, readableSize } from "../../storage/progress.ts";
+
+describe("readableSize", () => {
+  const cases: [number, string][] = [
+    [0, "0 B"],
+    [999, "999 B"],
+    [1000, "1 kB"],
+    [2500, "2 kB"], // round half to even, like Python
+    [1500, "2 kB"],
+    [3500, "4 kB"],
+    [2501, "3 kB"],
+    [999999, "1000 kB"],
+    [1_000_000, "1.0 MB"],
+    [1_234_567, "1.2 MB"],
+    [999999999, "1000.0 MB"],
+    [1e9, "1.00 GB"],
+    [12_345_678_901, "12.35 GB"],
+  ];
+  for (const [n, s] of cases) {
+    it(`${n} → ${s}`, () => expect(readableSize(n)).toBe(s));
+  }
+});
+
+describe("defaultReporter", () => {
+  function fakeStream(isTTY: boolean): { out: string[]; stream: NodeJS.WriteStream } {
+    const out: string[] = [];
+    const stream = {
+      isTTY,
+      write: (s: string) => (out.push(s), true),
+    } as unknown as NodeJS.WriteStream;
+    return { out, stream };
+  }
+
+  it("without a terminal, logs info and warnings as lines", () => {
+    const { out, stream } = fakeStream(false);
+    const r = defaultReporter({ usePbar: true, stream });
+    r.log?.("info", "Uploading file 1/1 to b: a.txt (1 B)");
+    r.log?.("warn", "careful");
+    r.transferStart?.({ direction: "push", files: 1, bytes: 1, force: false });
+    r.bytes?.(1);
+    r.transferEnd?.();
+    expect(out).toEqual(["Uploading file 1/1 to b: a.txt (1 B)\n", "warning: careful\n"]);
+  });
+
+  it("verbose: false keeps only warnings", () => {
+    const { out, stream } = fakeStream(false);
+    const r = defaultReporter({ usePbar: false, stream, verbose: false });
+    r.log?.("info", "quiet");
+    r.log?.("warn", "loud");
+    expect(out).toEqual(["warning: loud\n"]);
+  });
+
+  it("with a terminal and usePbar, info lines are not logged (the bar shows progress)", () => {
+    const { out, stream } = fakeStream(true);
+    const r = defaultReporter({ usePbar: true, stream });
+    r.log?.("info", "hidden behind the bar");
+    expect(out).toEqual([]);
+  });
+});
