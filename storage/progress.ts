@@ -60,6 +60,26 @@ export function readableSize(n: number): string {
 }
 
 /**
+ * Where the default reporter writes: stderr, or anything with `write` (and `isTTY` /
+ * `columns` for a bar).
+ *
+ * @example
+ * ```ts
+ * import type { ReporterStream } from "./progress.ts";
+ * const lines: string[] = [];
+ * const s: ReporterStream = { write: (t: string) => { lines.push(t); return true; } };
+ * ```
+ */
+export interface ReporterStream {
+  /** Writes text. */
+  write(text: string): unknown;
+  /** Whether it is a terminal (bars are drawn only on terminals). */
+  isTTY?: boolean;
+  /** Terminal width. */
+  columns?: number;
+}
+
+/**
  * The default reporter: a byte progress bar on stderr when `usePbar` is on and stderr is a
  * terminal; otherwise each event becomes a log line on stderr (warnings always).
  *
@@ -71,9 +91,9 @@ export function readableSize(n: number): string {
  * ```
  */
 export function defaultReporter(
-  options: { usePbar: boolean; stream?: NodeJS.WriteStream; verbose?: boolean },
+  options: { usePbar: boolean; stream?: ReporterStream; verbose?: boolean },
 ): SyncEvents {
-  const stream = options.stream ?? process.stderr;
+  const stream: ReporterStream = options.stream ?? process.stderr;
   const bar = options.usePbar && stream.isTTY === true;
   const verbose = options.verbose ?? true;
   let pbar: cliProgress.SingleBar | undefined;
@@ -89,7 +109,7 @@ export function defaultReporter(
       if (!bar) return;
       done = 0;
       pbar = new cliProgress.SingleBar({
-        stream,
+        stream: stream as unknown as NodeJS.WritableStream,
         format: `${force ? "force " : ""}${direction}ing |{bar}| {percentage}% {done}/{all}`,
         hideCursor: true,
         clearOnComplete: false,

@@ -1,0 +1,18 @@
+/**
+ * The `accsr` command line: `deno run -A cli.ts <command> [options]` (npm: the `accsr` bin).
+ * Everything happens in {@linkcode run} of `cli/run.ts`; see `accsr --help`.
+ *
+ * @module
+ */
+import process from "node:process";
+import { run } from "./cli/run.ts";
+
+const code = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
+// let piped output drain before exiting (process.exit does not wait on every platform)
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((r) => s.write("", r))));
+process.exit(code);

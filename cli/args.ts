@@ -1,0 +1,486 @@
+/**
+ * The command line grammar: options, commands, and the parser that turns `argv` into a
+ * {@linkcode ParsedCommand} or a {@linkcode UsageError} (exit code 2).
+ *
+ * @module
+ */
+import { compilePattern } from "../storage/mod.ts";
+import { parseArgs } from "node:util";
+
+/**
+ * One option of the command line.
+ *
+ * @example
+ * ```ts
+ * import type { OptionSpec } from "./args.ts";
+ * const to: OptionSpec = { type: "string", placeholder: "DIR", help: "target folder" };
+ * ```
+ */
+export interface OptionSpec {
+  /** `string` options take a value, `boolean` ones do not. */
+  type: "string" | "boolean";
+  /** One-letter alias, e.g. `l` for `-l`. */
+  short?: string;
+  /** Repeatable; the values are collected in order. */
+  multiple?: boolean;
+  /** Placeholder of the value in the help, e.g. `DIR`. */
+  placeholder?: string;
+  /** One line of help. */
+  help: string;
+}
+
+/**
+ * Options that select and override the storage configuration (every storage command).
+ *
+ * @example
+ * ```ts
+ * import { STORAGE_OPTIONS } from "./args.ts";
+ * console.log(Object.keys(STORAGE_OPTIONS)); // ["config-dir", "config", "provider", …]
+ * ```
+ */
+export const STORAGE_OPTIONS: Record<string, OptionSpec> = {
+  "config-dir": {
+    type: "string",
+    placeholder: "DIR",
+    help: "folder holding config.json and config_local.json (default: the working directory)",
+  },
+  config: {
+    type: "string",
+    multiple: true,
+    placeholder: "FILE",
+    help: "read FILE instead of the default files (repeatable, later files win; .json .yaml .yml)",
+  },
+  provider: {
+    type: "string",
+    placeholder: "ID",
+    help:
+      "s3, google_storage, azure_blobs, file, memory, or an S3-compatible id (minio, ceph, r2…)",
+  },
+  bucket: { type: "string", placeholder: "NAME", help: "bucket (Azure: container)" },
+  "base-path": {
+    type: "string",
+    placeholder: "PATH",
+    help: 'namespace inside the bucket (every key starts with it; "" for the bucket root)',
+  },
+  endpoint: { type: "string", placeholder: "URL", help: "server URL, e.g. http://127.0.0.1:9000" },
+  region: { type: "string", placeholder: "REGION", help: "region (S3 default: us-east-1)" },
+  root: { type: "string", placeholder: "DIR", help: 'provider "file": folder holding the buckets' },
+};
+
+/**
+ * Options every command accepts.
+ *
+ * @example
+ * ```ts
+ * import { OUTPUT_OPTIONS } from "./args.ts";
+ * console.log(OUTPUT_OPTIONS.help.short); // "h"
+ * ```
+ */
+export const OUTPUT_OPTIONS: Record<string, OptionSpec> = {
+  json: { type: "boolean", help: "print a machine-readable JSON result on stdout" },
+  "no-progress": {
+    type: "boolean",
+    help: "no progress bar (there is none unless stderr is a terminal)",
+  },
+  debug: { type: "boolean", help: "print stack traces of errors" },
+  help: { type: "boolean", short: "h", help: "show help" },
+  version: { type: "boolean", help: "print the version" },
+};
+
+/**
+ * Options only some commands accept.
+ *
+ * @example
+ * ```ts
+ * import { COMMAND_OPTIONS } from "./args.ts";
+ * console.log(COMMAND_OPTIONS.include.multiple); // true
+ * ```
+ */
+export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
+  "local-path-prefix": {
+    type: "string",
+    placeholder: "DIR",
+    help: "paths are relative to DIR and keys are relative to it (default: the working directory)",
+  },
+  to: {
+    type: "string",
+    placeholder: "DIR",
+    help: "mirror the remote tree (below the base path) into DIR (default: the working directory)",
+  },
+  "dry-run": { type: "boolean", help: "only show what would happen; transfer or delete nothing" },
+  force: {
+    type: "boolean",
+    help: "overwrite files whose MD5 differs (never needed for new files)",
+  },
+  include: {
+    type: "string",
+    multiple: true,
+    placeholder: "RE",
+    help: "only paths matching RE at their start (repeatable: any of them)",
+  },
+  exclude: {
+    type: "string",
+    multiple: true,
+    placeholder: "RE",
+    help: "skip paths matching RE at their start (repeatable; wins over --include)",
+  },
+  concurrency: { type: "string", placeholder: "N", help: "parallel transfers (default 16)" },
+  long: { type: "boolean", short: "l", help: "also show size, hash (MD5) and last modification" },
+  "exist-ok": { type: "boolean", help: "succeed when the bucket already exists (default)" },
+  "no-exist-ok": { type: "boolean", help: "fail when the bucket already exists" },
+  explain: {
+    type: "boolean",
+    help: "show which file, variable or flag set each remote_storage value",
+  },
+};
+
+/** Every option, for tokenising before the command is known. */
+const ALL_OPTIONS: Record<string, OptionSpec> = {
+  ...STORAGE_OPTIONS,
+  ...OUTPUT_OPTIONS,
+  ...COMMAND_OPTIONS,
+};
+
+/**
+ * A positional argument of a command.
+ *
+ * @example
+ * ```ts
+ * import type { ArgumentSpec } from "./args.ts";
+ * const paths: ArgumentSpec = { name: "path", required: true, variadic: true, help: "what to push" };
+ * ```
+ */
+export interface ArgumentSpec {
+  /** Name in the usage line, e.g. `path`. */
+  name: string;
+  /** Must be given. */
+  required: boolean;
+  /** Takes one or more values. */
+  variadic?: boolean;
+  /** One line of help. */
+  help: string;
+}
+
+/**
+ * A command of the CLI.
+ *
+ * @example
+ * ```ts
+ * import type { CommandSpec } from "./args.ts";
+ * const spec: CommandSpec = {
+ *   name: "hello", summary: "say hello", description: "Says hello.", args: [], options: [],
+ *   storage: false, json: "none", examples: [["accsr hello", "greet"]],
+ * };
+ * ```
+ */
+export interface CommandSpec {
+  /** Name, e.g. `push`. */
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Paragraph(s) for the command's help. */
+  description: string;
+  /** Positional arguments. */
+  args: ArgumentSpec[];
+  /** Names of its own options (keys of {@linkcode COMMAND_OPTIONS}). */
+  options: string[];
+  /** Whether it reads the storage configuration (and accepts {@linkcode STORAGE_OPTIONS}). */
+  storage: boolean;
+  /** Description of the `--json` output. */
+  json: string;
+  /** Example invocations with a comment each. */
+  examples: [string, string][];
+}
+
+/**
+ * A parsed command line for a command.
+ *
+ * @example
+ * ```ts
+ * import { type ParsedCommand, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["pull", "data", "--to", "out"], COMMAND_SPECS) as ParsedCommand;
+ * console.log(p.command.name, p.positionals, p.values.to); // pull ["data"] out
+ * ```
+ */
+export interface ParsedCommand {
+  kind: "command";
+  /** The command spec. */
+  command: CommandSpec;
+  /** Positional arguments after the command. */
+  positionals: string[];
+  /** Option values by long name (`multiple` options as arrays). */
+  values: Record<string, string | boolean | string[] | undefined>;
+}
+
+/**
+ * What the command line asks for.
+ *
+ * @example
+ * ```ts
+ * import { type Parsed, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p: Parsed = parseCommandLine(["--version"], COMMAND_SPECS);
+ * console.log(p.kind); // "version"
+ * ```
+ */
+export type Parsed =
+  | ParsedCommand
+  | { kind: "help"; command?: CommandSpec; values: Record<string, unknown> }
+  | { kind: "version"; values: Record<string, unknown> };
+
+/**
+ * A command line that cannot be understood (exit code 2): unknown command or option,
+ * missing argument or option value, invalid value. `command` selects the help printed with it.
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./args.ts";
+ * const e = new UsageError('unknown command "pusj"');
+ * console.log(e.message, e.command); // unknown command "pusj" undefined
+ * ```
+ */
+export class UsageError extends Error {
+  /** The command whose help to show; `undefined` → the global help. */
+  readonly command?: CommandSpec;
+
+  /** Creates a usage error. */
+  constructor(message: string, command?: CommandSpec) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+/**
+ * Registry of the commands (filled by `commands/mod.ts`).
+ *
+ * @example
+ * ```ts
+ * import type { CommandTable } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const table: CommandTable = COMMAND_SPECS;
+ * console.log([...table.keys()]);
+ * ```
+ */
+export type CommandTable = ReadonlyMap<string, CommandSpec>;
+
+/** Options a command accepts, by long name. */
+function optionsOf(command: CommandSpec | undefined): Record<string, OptionSpec> {
+  const out: Record<string, OptionSpec> = {};
+  if (command) {
+    for (const name of command.options) out[name] = COMMAND_OPTIONS[name];
+    if (command.storage) Object.assign(out, STORAGE_OPTIONS);
+  }
+  Object.assign(out, OUTPUT_OPTIONS);
+  return out;
+}
+
+/** How an option was written: `-l` stays `-l`, anything else is `--name`. */
+function display(name: string, raw: string): string {
+  return /^-[^-]/.test(raw) ? raw : `--${name}`;
+}
+
+/**
+ * Parses `argv` (without the program name). Options may come before or after the command;
+ * `--` ends the options.
+ *
+ * @throws {UsageError} The command line cannot be understood.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["--json", "push", "a", "b", "--include", "x", "--include", "y"], COMMAND_SPECS);
+ * if (p.kind === "command") console.log(p.positionals, p.values.include); // ["a", "b"] ["x", "y"]
+ * ```
+ */
+export function parseCommandLine(argv: readonly string[], commands: CommandTable): Parsed {
+  const parseOptions: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
+  for (const [name, spec] of Object.entries(ALL_OPTIONS)) {
+    parseOptions[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: parseOptions,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+
+  // the command is the first positional; `help [command]` asks for help
+  const words = tokens.flatMap((t) => t.kind === "positional" ? [t.value] : []);
+  let command: CommandSpec | undefined;
+  let positionals: string[] = [];
+  const isHelpCommand = words[0] === "help";
+  const lookup = (name: string): CommandSpec => {
+    const found = commands.get(name);
+    if (found !== undefined) return found;
+    const hint = suggest(name, [...commands.keys(), "help"]);
+    throw new UsageError(`unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
+  };
+  if (isHelpCommand) {
+    if (words.length > 2) throw new UsageError(`too many arguments for "accsr help"`);
+    if (words[1] !== undefined) command = lookup(words[1]);
+  } else if (words.length > 0) {
+    command = lookup(words[0]);
+    positionals = words.slice(1);
+  }
+
+  const allowed = optionsOf(command);
+  const values: Record<string, string | boolean | string[] | undefined> = {};
+  for (const t of tokens) {
+    if (t.kind !== "option") continue;
+    const spec = allowed[t.name];
+    const shown = display(t.name, t.rawName);
+    if (spec === undefined) {
+      const where = command ? ` for "accsr ${command.name}"` : "";
+      const known = ALL_OPTIONS[t.name] !== undefined;
+      const hint = known ? "" : suggest(t.name, Object.keys(allowed));
+      throw new UsageError(
+        `unknown option "${t.rawName}"${where}${hint ? ` (did you mean "--${hint}"?)` : ""}`,
+        command,
+      );
+    }
+    if (spec.type === "boolean") {
+      if (t.value !== undefined) {
+        throw new UsageError(`option "${shown}" does not take a value`, command);
+      }
+      values[t.name] = true;
+      continue;
+    }
+    if (t.value === undefined || (!t.inlineValue && t.value.startsWith("-") && t.value !== "-")) {
+      throw new UsageError(
+        `option "${shown}" needs a value${
+          t.value === undefined
+            ? ""
+            : ` (got "${t.value}"; write ${shown}=${t.value} if that is the value)`
+        }`,
+        command,
+      );
+    }
+    if (spec.multiple) {
+      values[t.name] = [...(values[t.name] as string[] | undefined ?? []), t.value];
+    } else values[t.name] = t.value;
+  }
+  // --exist-ok / --no-exist-ok: the last one wins
+  for (const t of tokens) {
+    if (t.kind === "option" && (t.name === "exist-ok" || t.name === "no-exist-ok")) {
+      values["exist-ok"] = t.name === "exist-ok";
+    }
+  }
+  delete values["no-exist-ok"];
+
+  if (values.version) return { kind: "version", values };
+  if (values.help || isHelpCommand) return { kind: "help", command, values };
+  if (command === undefined) throw new UsageError("missing command");
+
+  const args = command.args;
+  const max = args.some((a) => a.variadic) ? Infinity : args.length;
+  const required = args.filter((a) => a.required).length;
+  if (positionals.length < required) {
+    const missing = args[positionals.length];
+    throw new UsageError(`missing argument <${missing.name}> of "accsr ${command.name}"`, command);
+  }
+  if (positionals.length > max) {
+    throw new UsageError(
+      `too many arguments for "accsr ${command.name}": ${
+        positionals.slice(max).map((p) => JSON.stringify(p)).join(" ")
+      }`,
+      command,
+    );
+  }
+  return { kind: "command", command, positionals, values };
+}
+
+/** The closest candidate within edit distance 2, if any. */
+function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = distance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * The value of `--concurrency`, validated.
+ *
+ * @throws {UsageError} Not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { concurrencyOf, type ParsedCommand, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["push", "data", "--concurrency", "4"], COMMAND_SPECS) as ParsedCommand;
+ * console.log(concurrencyOf(p)); // 4
+ * ```
+ */
+export function concurrencyOf(parsed: ParsedCommand): number | undefined {
+  const raw = parsed.values.concurrency as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new UsageError(
+      `option "--concurrency" needs a positive integer, got "${raw}"`,
+      parsed.command,
+    );
+  }
+  return Number(raw);
+}
+
+/**
+ * The `--include` / `--exclude` values as one regex source each (several values → any of
+ * them), validated.
+ *
+ * @throws {UsageError} A value is not a valid regular expression.
+ *
+ * @example
+ * ```ts
+ * import { type ParsedCommand, parseCommandLine, patternsOf } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["push", ".", "--include", "a/", "--include", "b/"], COMMAND_SPECS) as ParsedCommand;
+ * console.log(patternsOf(p)); // { includeRegex: "(?:a/)|(?:b/)", excludeRegex: undefined }
+ * ```
+ */
+export function patternsOf(
+  parsed: ParsedCommand,
+): { includeRegex?: string; excludeRegex?: string } {
+  const one = (name: "include" | "exclude"): string | undefined => {
+    const list = parsed.values[name] as string[] | undefined;
+    if (list === undefined || list.length === 0) return undefined;
+    for (const re of list) {
+      try {
+        compilePattern(re, name);
+      } catch (e) {
+        throw new UsageError(
+          `option "--${name}" needs a regular expression, got "${re}": ${(e as Error).message}`,
+          parsed.command,
+        );
+      }
+    }
+    return list.length === 1 ? list[0] : list.map((re) => `(?:${re})`).join("|");
+  };
+  return { includeRegex: one("include"), excludeRegex: one("exclude") };
+}

@@ -1,0 +1,228 @@
+/**
+ * Shared by push, pull and status: the `--json` shape of a transaction and its human summary.
+ *
+ * @module
+ */
+import { readableSize, type SyncObject, TransactionSummary } from "../../storage/mod.ts";
+import { type Output, plural, table } from "../output.ts";
+
+/**
+ * The `--json` description of push and pull, for the help.
+ *
+ * @example
+ * ```ts
+ * import { TRANSACTION_JSON } from "./_transaction.ts";
+ * console.log(TRANSACTION_JSON); // shown by "accsr push --help"
+ * ```
+ */
+export const TRANSACTION_JSON = `{
+  "sync_direction": "push" | "pull",
+  "dry_run": boolean,
+  "force": boolean,
+  "refused": boolean,           // a real run would be refused (exit code 3)
+  "summary": { "sync_direction", "files_to_sync", "total_size",
+               "unresolvable_collisions", "synced_files" },   // accsr's short summary
+  "matched_source_files": [SyncObject], "not_on_target": [SyncObject],
+  "on_target_eq_md5": [SyncObject], "on_target_neq_md5": [SyncObject],
+  "unresolvable_collisions": { name: reason or [RemoteObject] },
+  "skipped_source_files": [SyncObject], "synced_files": [SyncObject],
+  "failed_files": [{ "name", "error" }]
+}
+SyncObject: { "sync_direction", "remote_path", "local_path", "remote_obj", "local_size",
+  "local_hash", "remote_hash", "exists_locally", "exists_on_remote", "exists_on_target",
+  "equal_md5_hash_sum" }; RemoteObject: { "name", "size", "hash", "etag"?, "last_modified"? }
+On exit code 3 the refused plan is printed in this shape with an "error" member added.`;
+
+/**
+ * Whether a real run of `summary` would be refused.
+ *
+ * @example
+ * ```ts
+ * import { isRefused } from "./_transaction.ts";
+ * import { TransactionSummary } from "../../storage/mod.ts";
+ * isRefused(new TransactionSummary("push"), false); // false
+ * ```
+ */
+export function isRefused(summary: TransactionSummary, force: boolean): boolean {
+  return summary.hasUnresolvableCollisions || (summary.requiresForce && !force);
+}
+
+/**
+ * The `--json` form of a transaction (see {@linkcode TRANSACTION_JSON}).
+ *
+ * @example
+ * ```ts
+ * import { transactionJson } from "./_transaction.ts";
+ * import { TransactionSummary } from "../../storage/mod.ts";
+ * const j = transactionJson(new TransactionSummary("pull"), { dryRun: true, force: false });
+ * console.log(j.summary); // { sync_direction: "pull", files_to_sync: 0, … }
+ * ```
+ */
+export function transactionJson(
+  summary: TransactionSummary,
+  options: { dryRun: boolean; force: boolean },
+): Record<string, unknown> {
+  const full = summary.toJSON();
+  return {
+    sync_direction: full.sync_direction,
+    dry_run: options.dryRun,
+    force: options.force,
+    refused: isRefused(summary, options.force),
+    summary: summary.getShortSummaryDict(),
+    ...full,
+  };
+}
+
+/**
+ * One summary of several transactions of the same direction (objects deduplicated by name).
+ *
+ * @example
+ * ```ts
+ * import { mergeSummaries } from "./_transaction.ts";
+ * import { TransactionSummary } from "../../storage/mod.ts";
+ * const all = mergeSummaries("push", [new TransactionSummary("push"), new TransactionSummary("push")]);
+ * console.log(all.filesToSync.length); // 0
+ * ```
+ */
+export function mergeSummaries(
+  direction: "push" | "pull",
+  summaries: readonly TransactionSummary[],
+): TransactionSummary {
+  if (summaries.length === 1) return summaries[0];
+  const merged = new TransactionSummary(direction);
+  const lists = [
+    "matchedSourceFiles",
+    "notOnTarget",
+    "onTargetEqMd5",
+    "onTargetNeqMd5",
+    "skippedSourceFiles",
+    "syncedFiles",
+  ] as const;
+  for (const list of lists) {
+    const seen = new Set<string>();
+    for (const s of summaries) {
+      for (const o of s[list]) {
+        if (seen.has(o.name)) continue;
+        seen.add(o.name);
+        merged[list].push(o);
+      }
+    }
+  }
+  for (const s of summaries) {
+    Object.assign(merged.unresolvableCollisions, s.unresolvableCollisions);
+    merged.failedFiles.push(...s.failedFiles);
+  }
+  return merged;
+}
+
+function bytesOf(objs: readonly SyncObject[]): number {
+  return objs.reduce((n, o) => n + o.getBytesTransferred(), 0);
+}
+
+/**
+ * The one-line human summary, e.g. `pushed 3 files (1.2 kB); 2 unchanged`, and, for a dry
+ * run, the table of files that would move.
+ *
+ * @example
+ * ```ts
+ * import { printTransaction } from "./_transaction.ts";
+ * import { Output, resolveIO } from "../output.ts";
+ * import { TransactionSummary } from "../../storage/mod.ts";
+ * printTransaction(new Output(resolveIO()), new TransactionSummary("push"), { dryRun: true, force: false });
+ * // nothing to push; 0 unchanged
+ * ```
+ */
+export function printTransaction(
+  out: Output,
+  summary: TransactionSummary,
+  options: {
+    dryRun: boolean;
+    force: boolean;
+    label?: string;
+    listFiles?: boolean;
+    basePath?: string;
+  },
+): void {
+  const base = options.basePath ?? "";
+  const shown = (name: string) =>
+    base !== "" && name.startsWith(`${base}/`) ? name.slice(base.length + 1) : name;
+  const direction = summary.syncDirection ?? "push";
+  const past = direction === "push" ? "pushed" : "pulled";
+  const parts: string[] = [];
+  const planned = summary.filesToSync;
+  const refused = isRefused(summary, options.force);
+  if (options.dryRun) {
+    parts.push(
+      planned.length === 0
+        ? `nothing to ${direction}`
+        : `would ${direction} ${plural(planned.length, "file")} (${
+          readableSize(bytesOf(planned))
+        })`,
+    );
+  } else {
+    const synced = summary.syncedFiles;
+    parts.push(
+      synced.length === 0
+        ? `nothing to ${direction}`
+        : `${out.style("green", past)} ${plural(synced.length, "file")} (${
+          readableSize(bytesOf(synced))
+        })`,
+    );
+  }
+  const differing = summary.onTargetNeqMd5.length;
+  if (differing > 0) {
+    const verb = differing === 1 ? "differs" : "differ";
+    parts.push(
+      options.force
+        ? `${differing} ${verb} (${options.dryRun ? "overwritten with --force" : "overwritten"})`
+        : out.style("yellow", `${differing} ${verb} (needs --force)`),
+    );
+  }
+  const collisions = Object.keys(summary.unresolvableCollisions).length;
+  if (collisions > 0) parts.push(out.style("red", `${plural(collisions, "collision")}`));
+  parts.push(`${summary.onTargetEqMd5.length} unchanged`);
+  if (summary.skippedSourceFiles.length > 0) {
+    parts.push(`${summary.skippedSourceFiles.length} skipped by --include/--exclude`);
+  }
+  if (options.dryRun && refused) {
+    parts.push(out.style("red", `a real ${direction} would be refused`));
+  }
+  const head = options.label ? `${options.label}: ` : "";
+  out.line(head + parts.join("; "));
+  if (!options.listFiles) return;
+  const rows: string[][] = [];
+  for (const o of summary.notOnTarget) {
+    rows.push(["new", shown(o.name), readableSize(o.getBytesTransferred())]);
+  }
+  for (const o of summary.onTargetNeqMd5) {
+    rows.push([
+      options.force ? "overwrite" : "differs",
+      shown(o.name),
+      readableSize(o.getBytesTransferred()),
+    ]);
+  }
+  for (const [name, why] of Object.entries(summary.unresolvableCollisions)) {
+    rows.push([
+      "collision",
+      shown(name),
+      typeof why === "string" ? why : "remote objects below this key",
+    ]);
+  }
+  for (const line of table(rows)) out.line(`  ${line}`);
+}
+
+/**
+ * A remote path argument as the library wants it: `.`, `./` and `/` mean the base path itself.
+ *
+ * @example
+ * ```ts
+ * import { remotePathArg } from "./_transaction.ts";
+ * remotePathArg("."); // ""
+ * remotePathArg("./data/raw"); // "data/raw"
+ * ```
+ */
+export function remotePathArg(path: string): string {
+  const p = path.replace(/\\/g, "/");
+  if (p === "." || p === "./" || p === "/") return "";
+  return p.replace(/^(\.\/)+/, "");
+}

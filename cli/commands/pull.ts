@@ -1,0 +1,68 @@
+/**
+ * `accsr pull <remote-path>`: download what is missing or changed.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { concurrencyOf, patternsOf } from "../args.ts";
+import type { Command, CommandContext } from "../context.ts";
+import {
+  printTransaction,
+  remotePathArg,
+  TRANSACTION_JSON,
+  transactionJson,
+} from "./_transaction.ts";
+
+/**
+ * `accsr pull`.
+ *
+ * @example
+ * ```ts
+ * import { pull } from "./pull.ts";
+ * console.log(pull.spec.args[0].name); // "remote-path"
+ * ```
+ */
+export const pull: Command = {
+  spec: {
+    name: "pull",
+    summary: "download files that are missing or changed locally",
+    description: [
+      "Downloads every object below <base path>/<remote-path> into --to (default: the working",
+      "directory), mirroring keys relative to the base path: remote data/a.csv lands in",
+      "DIR/data/a.csv. Files with equal MD5 never move; files that differ locally are only",
+      "overwritten with --force, otherwise nothing moves (exit code 3). '.' pulls everything",
+      "below the base path. --dry-run lists what would move and exits 0.",
+    ].join("\n"),
+    args: [{ name: "remote-path", required: true, help: "path below the base path ('.' for all)" }],
+    options: ["to", "dry-run", "force", "include", "exclude", "concurrency"],
+    storage: true,
+    json: TRANSACTION_JSON,
+    examples: [
+      ["accsr pull data/raw", "download what is missing below data/raw"],
+      ["accsr pull . --to /tmp/copy", "everything below the base path, into /tmp/copy"],
+      ["accsr pull data --include 'data/2024' --dry-run", "the plan for a subset"],
+      ["accsr pull data --force", "also overwrite local files that differ"],
+    ],
+  },
+  async run(ctx: CommandContext): Promise<number> {
+    const localBaseDir = resolve(ctx.cwd, ctx.option("to") ?? ".");
+    const patterns = patternsOf(ctx.parsed);
+    const concurrency = concurrencyOf(ctx.parsed);
+    const storage = ctx.storage({ dryRun: ctx.dryRun });
+    const summary = await storage.pull(remotePathArg(ctx.parsed.positionals[0]), {
+      ...patterns,
+      concurrency,
+      force: ctx.force,
+      dryrun: ctx.dryRun,
+      localBaseDir,
+    });
+    if (ctx.json) ctx.out.json(transactionJson(summary, { dryRun: ctx.dryRun, force: ctx.force }));
+    else {printTransaction(ctx.out, summary, {
+        dryRun: ctx.dryRun,
+        force: ctx.force,
+        listFiles: ctx.dryRun,
+        basePath: storage.remoteBasePath,
+      });}
+    return 0; // a dry run succeeds; `refused` in its output tells what a real run would do
+  },
+};

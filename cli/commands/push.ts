@@ -1,0 +1,128 @@
+/**
+ * `accsr push <path…>`: upload what is missing or changed.
+ *
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+import { SyncConflictError } from "../../errors.ts";
+import type { TransactionSummary } from "../../storage/mod.ts";
+import { concurrencyOf, patternsOf } from "../args.ts";
+import type { Command, CommandContext } from "../context.ts";
+import {
+  isRefused,
+  mergeSummaries,
+  printTransaction,
+  TRANSACTION_JSON,
+  transactionJson,
+} from "./_transaction.ts";
+
+/**
+ * `accsr push`.
+ *
+ * @example
+ * ```ts
+ * import { push } from "./push.ts";
+ * console.log(push.spec.name, push.spec.options); // push ["local-path-prefix", "dry-run", …]
+ * ```
+ */
+export const push: Command = {
+  spec: {
+    name: "push",
+    summary: "upload files that are missing or changed on the remote",
+    description: [
+      "Uploads files, directories (recursively) or globs to the bucket, below the base path.",
+      "A file's key is its path relative to --local-path-prefix (default: the working",
+      "directory); an absolute path without a prefix keeps its full path as key (as accsr).",
+      "Files with equal MD5 never move. Files that differ are only overwritten with --force;",
+      "otherwise the whole transaction is refused before anything moves (exit code 3). Several",
+      "paths are planned together first and refused together. --dry-run lists what would move",
+      "and exits 0; its output says whether a real run would be refused.",
+    ].join("\n"),
+    args: [{
+      name: "path",
+      required: true,
+      variadic: true,
+      help: "file, directory or glob (* ? [..] **)",
+    }],
+    options: ["local-path-prefix", "dry-run", "force", "include", "exclude", "concurrency"],
+    storage: true,
+    json: TRANSACTION_JSON,
+    examples: [
+      ["accsr push data/raw", "upload what is missing below data/raw"],
+      ["accsr push data --dry-run", "show the plan, transfer nothing"],
+      ["accsr push 'results/**/*.csv' --exclude 'results/tmp/'", "a glob, minus a folder"],
+      ["accsr push /abs/project/data --local-path-prefix /abs/project", "keys data/…"],
+      ["accsr push data --force --json", "overwrite changed files, JSON result"],
+    ],
+  },
+  async run(ctx: CommandContext): Promise<number> {
+    const prefixFlag = ctx.option("local-path-prefix");
+    const prefix = prefixFlag === undefined ? undefined : resolve(ctx.cwd, prefixFlag);
+    const patterns = patternsOf(ctx.parsed);
+    const concurrency = concurrencyOf(ctx.parsed);
+    const paths = ctx.parsed.positionals;
+    const storage = ctx.storage({ dryRun: ctx.dryRun });
+    const planner = paths.length > 1 && !ctx.dryRun ? ctx.storage({ dryRun: true }) : storage;
+    const pushOne = (path: string, dryrun: boolean): Promise<TransactionSummary> =>
+      (dryrun ? planner : storage).push(path, {
+        ...patterns,
+        concurrency,
+        force: ctx.force,
+        dryrun,
+        localPathPrefix: prefix ?? (isAbsolute(path) ? undefined : ctx.cwd),
+      });
+
+    let summary: TransactionSummary;
+    if (paths.length > 1 && !ctx.dryRun) {
+      // plan every path first so that a conflict in one refuses them all
+      const plan = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, true)));
+      if (isRefused(plan, ctx.force)) {
+        throw refusal(plan, ctx.force);
+      }
+      summary = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, false)));
+    } else {
+      summary = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, ctx.dryRun)));
+    }
+    if (ctx.json) ctx.out.json(transactionJson(summary, { dryRun: ctx.dryRun, force: ctx.force }));
+    else {printTransaction(ctx.out, summary, {
+        dryRun: ctx.dryRun,
+        force: ctx.force,
+        listFiles: ctx.dryRun,
+        basePath: storage.remoteBasePath,
+      });}
+    return 0; // a dry run succeeds; `refused` in its output tells what a real run would do
+  },
+};
+
+/* Runs `fn` on each item, one after the other. */
+async function sequential<T, R>(
+  items: readonly T[],
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await fn(item));
+  return out;
+}
+
+/* The `SyncConflictError` a real run of the (merged) plan would throw. */
+function refusal(plan: TransactionSummary, force: boolean): SyncConflictError {
+  const direction = plan.syncDirection ?? "push";
+  const collisions = Object.keys(plan.unresolvableCollisions);
+  if (collisions.length > 0) {
+    return new SyncConflictError(
+      `Cannot ${direction}: ${collisions.length} name(s) collide, nothing was transferred (force cannot resolve this): ${
+        collisions.slice(0, 10).join(", ")
+      }`,
+      collisions,
+      { summary: plan },
+    );
+  }
+  const names = plan.onTargetNeqMd5.map((o) => o.name);
+  return new SyncConflictError(
+    `Cannot ${direction}: ${names.length} file(s) differ on the ${
+      direction === "push" ? "remote" : "local side"
+    } and force is ${force}, nothing was transferred: ${names.slice(0, 10).join(", ")}`,
+    names,
+    { summary: plan },
+  );
+}

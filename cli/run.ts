@@ -1,0 +1,183 @@
+/**
+ * {@linkcode run}: the whole CLI as one function from `argv` to an exit code, so that it is
+ * tested in-process. The only place that maps errors to exit codes.
+ *
+ * @module
+ */
+import {
+  AccsrError,
+  ConfigError,
+  NoFilesFoundError,
+  StorageError,
+  SyncConflictError,
+} from "../errors.ts";
+import { TransactionSummary } from "../storage/mod.ts";
+import { concurrencyOf, parseCommandLine, patternsOf, UsageError } from "./args.ts";
+import { COMMAND_SPECS, COMMANDS } from "./commands/mod.ts";
+import { transactionJson } from "./commands/_transaction.ts";
+import { CommandContext } from "./context.ts";
+import { commandHelp, globalHelp } from "./help.ts";
+import { Output, resolveIO, type RunIO } from "./output.ts";
+import { VERSION } from "./version.ts";
+
+/**
+ * The exit codes of the CLI, by meaning.
+ *
+ * @example
+ * ```ts
+ * import type { ExitCodes } from "./run.ts";
+ * const meaning = (codes: ExitCodes, code: number) => code === codes.refused ? "refused" : "other";
+ * ```
+ */
+export interface ExitCodes {
+  /** Success. */
+  readonly ok: 0;
+  /** Failure: configuration, storage, network, local files… */
+  readonly failure: 1;
+  /** The command line cannot be understood; the help was printed on stderr. */
+  readonly usage: 2;
+  /** A transaction was refused (overwrite without `--force`, or collisions); nothing moved. */
+  readonly refused: 3;
+}
+
+/**
+ * Exit codes of the CLI: 0 ok, 1 failure, 2 usage error, 3 refused transaction.
+ *
+ * @example
+ * ```ts
+ * import { EXIT_CODES, run } from "./run.ts";
+ * const code = await run(["push", "data"]);
+ * if (code === EXIT_CODES.refused) console.log("rerun with --force to overwrite");
+ * ```
+ */
+export const EXIT_CODES: ExitCodes = Object.freeze({ ok: 0, failure: 1, usage: 2, refused: 3 });
+
+/**
+ * Runs the accsr CLI: `accsr <command> [options]` with the commands `push`, `pull`, `ls`,
+ * `rm`, `create-bucket`, `status` and `config`. Results go to `io.stdout`, errors, warnings
+ * and progress bars to `io.stderr`; relative paths are resolved against `io.cwd`, and
+ * `"env:"` markers, credentials and `NO_COLOR` are read from `io.env`. Never calls
+ * `process.exit`; returns the exit code (see {@linkcode EXIT_CODES}).
+ *
+ * @param argv The arguments after the program name, e.g. `process.argv.slice(2)`.
+ * @param io Streams, environment and working directory; default: the process's own.
+ * @returns 0 ok, 1 failure, 2 usage error, 3 refused transaction.
+ *
+ * @example
+ * ```ts
+ * import { run } from "./run.ts";
+ * let out = "";
+ * const code = await run(["ls", "--json", "--provider", "file", "--root", "store", "--bucket", "data"], {
+ *   stdout: { write: (s) => (out += s) },
+ *   cwd: "/tmp/project",
+ * });
+ * console.log(code, JSON.parse(out));
+ * ```
+ */
+export async function run(argv: readonly string[], io: RunIO = {}): Promise<number> {
+  const out = new Output(resolveIO(io));
+  const debug = argv.includes("--debug");
+  let json = false;
+  let ctx: CommandContext | undefined;
+  try {
+    const parsed = parseCommandLine(argv, COMMAND_SPECS);
+    if (parsed.kind === "version") {
+      out.line(`accsr ${VERSION}`);
+      return EXIT_CODES.ok;
+    }
+    if (parsed.kind === "help") {
+      out.line(parsed.command ? commandHelp(parsed.command) : globalHelp(COMMAND_SPECS));
+      return EXIT_CODES.ok;
+    }
+    json = parsed.values.json === true;
+    // option values are checked before anything is read or connected
+    patternsOf(parsed);
+    concurrencyOf(parsed);
+    ctx = new CommandContext(parsed, out);
+    return await COMMANDS.get(parsed.command.name)!.run(ctx);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      out.error(
+        e.message,
+        `see the help below, or "accsr ${e.command ? `${e.command.name} ` : ""}--help"`,
+      );
+      out.errLine();
+      out.errLine(e.command ? commandHelp(e.command) : globalHelp(COMMAND_SPECS));
+      return EXIT_CODES.usage;
+    }
+    const code = e instanceof SyncConflictError ? EXIT_CODES.refused : EXIT_CODES.failure;
+    const message = messageOf(e);
+    out.error(message, hintOf(e, ctx));
+    if (debug && e instanceof Error && e.stack) out.errLine(e.stack);
+    if (json) out.json(errorJson(e, message, code, ctx));
+    return code;
+  } finally {
+    await ctx?.close();
+  }
+}
+
+function messageOf(e: unknown): string {
+  if (e instanceof Error) {
+    const text = e.message.trim() || e.name;
+    return text.split("\n")[0];
+  }
+  return String(e);
+}
+
+function hintOf(e: unknown, ctx: CommandContext | undefined): string {
+  const command = ctx?.parsed.command.name ?? "";
+  if (e instanceof SyncConflictError) {
+    const summary = e.summary instanceof TransactionSummary ? e.summary : undefined;
+    if (summary?.hasUnresolvableCollisions || /collide/.test(e.message)) {
+      return "--force cannot resolve collisions: rename or remove the colliding files or objects (--dry-run shows them)";
+    }
+    return `run "accsr ${command} … --dry-run" to see the plan, or add --force to overwrite the files that differ`;
+  }
+  if (e instanceof NoFilesFoundError) {
+    return `relative paths are resolved against ${
+      e.localPathPrefix ?? ctx?.cwd ?? "the working directory"
+    }`;
+  }
+  if (e instanceof ConfigError) {
+    if (e.code === "STORAGE_NOT_CONFIGURED") {
+      return 'add a "remote_storage" section to config.json, or pass --provider and --bucket (and --root for provider "file")';
+    }
+    if (e.code === "INVALID_STORAGE_CONFIG") {
+      return 'fix the flag or the "remote_storage" section; "accsr config --explain" shows where each value comes from';
+    }
+    return e.file ? `fix ${e.file}` : "check --config-dir and --config";
+  }
+  if (e instanceof StorageError) {
+    switch (e.code) {
+      case "BUCKET_NOT_FOUND":
+        return 'create it with "accsr create-bucket", or check --bucket';
+      case "BUCKET_EXISTS":
+        return "leave out --no-exist-ok to accept an existing bucket";
+      case "ACCESS_DENIED":
+        return 'check the key and secret; "accsr config --explain" shows where they come from';
+      case "ENDPOINT_UNREACHABLE":
+        return "check --endpoint and that the server is running";
+    }
+  }
+  if (e instanceof AccsrError) return "rerun with --debug for details";
+  return "rerun with --debug for a stack trace";
+}
+
+function errorJson(
+  e: unknown,
+  message: string,
+  exitCode: number,
+  ctx: CommandContext | undefined,
+): Record<string, unknown> {
+  const error: Record<string, unknown> = {
+    code: e instanceof AccsrError ? e.code : e instanceof Error ? e.name : "ERROR",
+    message,
+    exit_code: exitCode,
+  };
+  if (e instanceof SyncConflictError) error.names = e.names;
+  const summary = (e as { summary?: unknown } | undefined)?.summary;
+  if (summary instanceof TransactionSummary && ctx !== undefined) {
+    return { ...transactionJson(summary, { dryRun: ctx.dryRun, force: ctx.force }), error };
+  }
+  return { error };
+}

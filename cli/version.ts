@@ -1,0 +1,17 @@
+/**
+ * The version of accsr the CLI reports with `--version`.
+ *
+ * @module
+ */
+
+/**
+ * The package version, kept equal to `version` in `deno.json` (the lead keeps it in sync on
+ * release; a test checks the two agree).
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "./version.ts";
+ * console.log(`accsr ${VERSION}`);
+ * ```
+ */
+export const VERSION = "0.1.0";
