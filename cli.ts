@@ -7,6 +7,9 @@
 import process from "node:process";
 import { run } from "./cli/run.ts";
 
+// the AWS SDK warns on Node < 22 at its first request; a CLI user cannot act on that
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const code = await run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

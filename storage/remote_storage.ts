@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setMaxListeners } from "node:events";
 import * as path from "node:path";
 import process from "node:process";
 import { applyPlan } from "./apply.ts";
@@ -131,6 +132,17 @@ export interface DeleteOptions {
   dryrun?: boolean;
   /** Cancels the delete. */
   signal?: AbortSignal;
+}
+
+/** Every parallel transfer listens on the signal; that is expected, not a leak. */
+function allowManyListeners(signal: AbortSignal | undefined): void {
+  if (signal === undefined) return;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError("Cannot use signal: expected an AbortSignal");
+  }
+  try {
+    setMaxListeners(0, signal);
+  } catch { /* runtimes without listener limits */ }
 }
 
 function checkConcurrency(n: number | undefined): number {
@@ -280,6 +292,7 @@ export class RemoteStorage {
    * moves) on collisions or when files differ and `force` is false.
    */
   async push(path: string, options: PushOptions = {}): Promise<TransactionSummary> {
+    allowManyListeners(options.signal);
     const store = await this.store();
     const events = this.#events(options.usePbar);
     const ctx = this.#ctx(store, options, events);
@@ -330,6 +343,7 @@ export class RemoteStorage {
     }
     if (options.convertToLinuxPath ?? true) rp = rp.replace(/\\/g, "/");
     localBaseDir = path.resolve(process.cwd(), localBaseDir);
+    allowManyListeners(options.signal);
     const store = await this.store();
     const events = this.#events(options.usePbar);
     const ctx = this.#ctx(store, options, events);

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# End-to-end test of the npm package under Node: build → npm pack → install the tarball into a
+# fresh consumer project → import every subpath, run the `accsr` binary, push/pull round trips
+# through the CLI (file store; S3 too when S3_ENDPOINT is set), run the compiled library tests
+# with `node --test`, and type-check a TypeScript consumer against the published types.
+#
+# Usage: bash scripts/test_npm.sh
+# Env:   S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY  S3 round trip (and the S3 parts of the tests)
+#        SKIP_BUILD=1   reuse an existing npm/ instead of building
+#        NODE_TEST_CONCURRENCY  test files node --test runs at once (default 4)
+#        KEEP_TMP=1     keep the temporary consumer project (path printed at the end)
+#        ACCSR_ROOT     project to build (default: this checkout); TSC: tsc binary to use
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "${ACCSR_ROOT:-$SCRIPT_DIR/..}" && pwd)
+NPM_TESTS=$(cd "$SCRIPT_DIR/../tests/npm" && pwd)
+TSC=${TSC:-$ROOT/tools/node_modules/.bin/tsc}
+export NO_COLOR=1
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/accsr-npm-test.XXXXXX")
+cleanup() {
+  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+START=$(date +%s%N)
+STEP=0
+section() {
+  STEP=$((STEP + 1))
+  local t=$(( ($(date +%s%N) - START) / 1000000 ))
+  printf '\n==> [%d] %s  (at %d.%03d s)\n' "$STEP" "$1" $((t / 1000)) $((t % 1000))
+}
+# fail: abort (the later sections depend on this one); check_failed: record and go on
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+FAILED=()
+check_failed() {
+  echo "FAIL: $*" >&2
+  FAILED+=("$*")
+}
+# node -e helper: prints a field of a JSON file (dotted path)
+json_field() {
+  node -e 'let v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    for (const k of process.argv[2].split(".")) v = v?.[k];
+    console.log(typeof v === "string" ? v : JSON.stringify(v ?? null));' "$1" "$2"
+}
+
+echo "node $(node --version), npm $(npm --version), $(deno --version | head -1)"
+case "$(node --version)" in
+  v20.*) ;;
+  *) echo "WARNING: the package targets Node 20; this run uses $(node --version)" ;;
+esac
+
+# ── build ────────────────────────────────────────────────────────────────────────────────
+section "build npm/ (scripts/build_npm.ts)"
+if [ ! -x "$TSC" ]; then
+  echo "no tsc at $TSC: npm ci --prefix tools"
+  npm ci --prefix "$ROOT/tools" --no-audit --no-fund --loglevel=error
+fi
+if [ "${SKIP_BUILD:-0}" = 1 ]; then
+  [ -f "$ROOT/npm/package.json" ] || fail "SKIP_BUILD=1 but $ROOT/npm/package.json does not exist"
+  echo "SKIP_BUILD=1: reusing $ROOT/npm"
+else
+  TSC="$TSC" deno run -A "$SCRIPT_DIR/build_npm.ts" --root "$ROOT"
+fi
+VERSION=$(json_field "$ROOT/npm/package.json" version)
+
+# ── pack ─────────────────────────────────────────────────────────────────────────────────
+section "npm pack"
+(cd "$ROOT/npm" && npm pack --json --pack-destination "$WORK" --loglevel=error) >"$WORK/pack.json"
+TARBALL="$WORK/$(json_field "$WORK/pack.json" 0.filename)"
+[ -f "$TARBALL" ] || fail "npm pack produced no tarball"
+node -e '
+  const [p] = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const files = new Map(p.files.map((f) => [f.path, f]));
+  const problems = [];
+  for (const f of ["package.json", "esm/mod.js", "esm/mod.d.ts", "esm/cli.js", "LICENSE"]) {
+    if (!files.has(f)) problems.push(`missing ${f}`);
+  }
+  if (!files.has("README.md")) console.log("WARNING: README.md is not in the tarball");
+  const cli = files.get("esm/cli.js");
+  if (cli && (cli.mode & 0o111) === 0) problems.push("esm/cli.js is not executable");
+  const stray = [...files.keys()].filter((f) => !/^(esm\/|package\.json$|README\.md$|LICENSE$)/.test(f));
+  if (stray.length) problems.push(`unexpected files: ${stray.join(", ")}`);
+  if ([...files.keys()].some((f) => /_test\.(js|d\.ts)$|^test\//.test(f))) problems.push("tests in tarball");
+  console.log(`${p.filename}: ${p.entryCount} files, ${(p.size / 1024).toFixed(1)} KiB packed, ` +
+    `${(p.unpackedSize / 1024).toFixed(1)} KiB unpacked`);
+  if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
+' "$WORK/pack.json" || check_failed "tarball content"
+
+# ── install ──────────────────────────────────────────────────────────────────────────────
+section "install the tarball into a consumer project"
+CONSUMER="$WORK/consumer"
+mkdir -p "$CONSUMER"
+echo '{ "name": "accsr-npm-consumer", "private": true, "type": "module" }' >"$CONSUMER/package.json"
+mapfile -t EXTRA < <(node -e '
+  const f = process.argv[1];
+  const deps = require("fs").existsSync(f) ? JSON.parse(require("fs").readFileSync(f, "utf8")) : {};
+  for (const [name, range] of Object.entries(deps)) console.log(`${name}@${range}`);
+' "$ROOT/npm/test/test-dependencies.json")
+echo "npm install $(basename "$TARBALL") ${EXTRA[*]}"
+(cd "$CONSUMER" && npm install --no-audit --no-fund --prefer-offline --loglevel=error \
+  "$TARBALL" "${EXTRA[@]}")
+[ -x "$CONSUMER/node_modules/.bin/accsr" ] || check_failed "the accsr binary was not linked"
+
+# ── imports ──────────────────────────────────────────────────────────────────────────────
+section "import every subpath (tests/npm/smoke.mjs)"
+cp "$NPM_TESTS/smoke.mjs" "$CONSUMER/smoke.mjs"
+(cd "$CONSUMER" && node smoke.mjs) || check_failed "smoke checks (tests/npm/smoke.mjs)"
+
+# ── CLI ──────────────────────────────────────────────────────────────────────────────────
+section "npx accsr --help / --version"
+if HELP=$(cd "$CONSUMER" && npx --no -- accsr --help); then
+  printf '%s\n' "$HELP" | head -n 12
+  grep -q "push" <<<"$HELP" || check_failed "accsr --help does not mention push"
+else
+  check_failed "accsr --help exited non-zero"
+fi
+if GOT=$(cd "$CONSUMER" && npx --no -- accsr --version); then
+  echo "accsr --version: $GOT"
+  grep -qF "$VERSION" <<<"$GOT" || check_failed "accsr --version printed '$GOT', expected $VERSION"
+else
+  check_failed "accsr --version exited non-zero"
+fi
+
+# roundtrip NAME CONFIG_JSON: create-bucket, push data, push again (no-op), pull to out/, compare
+roundtrip() {
+  local dir="$CONSUMER/rt-$1"
+  mkdir -p "$dir/data/sub dir"
+  printf '%s\n' "$2" >"$dir/config.json"
+  printf 'hello\n' >"$dir/data/a.txt"
+  : >"$dir/data/empty.txt"
+  head -c 300000 /dev/urandom >"$dir/data/sub dir/b.bin"
+  printf 'x%.0s' {1..1000} >"$dir/data/sub dir/c.txt"
+  (
+    cd "$dir"
+    set -x
+    npx --no -- accsr create-bucket
+    npx --no -- accsr push data --no-progress
+    npx --no -- accsr push data --no-progress
+    npx --no -- accsr pull data --to out --no-progress
+  ) || {
+    check_failed "$1 round trip: a CLI command failed"
+    return
+  }
+  if diff -r "$dir/data" "$dir/out/data"; then
+    echo "$1 round trip: $(find "$dir/out/data" -type f | wc -l) files identical"
+  else
+    check_failed "$1 round trip: pulled files differ from pushed ones"
+  fi
+}
+
+section "CLI round trip: file store"
+roundtrip file "$(node -e 'console.log(JSON.stringify({ remote_storage:
+  { provider: "file", root: process.argv[1], bucket: "accsr-npm-rt" } }))' "$CONSUMER/rt-store")"
+
+section "CLI round trip: S3"
+if [ -n "${S3_ENDPOINT:-}" ]; then
+  roundtrip s3 "$(node -e 'const e = process.env; console.log(JSON.stringify({ remote_storage: {
+    provider: "s3", endpoint: e.S3_ENDPOINT, key: e.S3_ACCESS_KEY ?? "test",
+    secret: e.S3_SECRET_KEY ?? "testtesttest", bucket: process.argv[1] } }))' \
+    "accsr-npm-$(date +%s)-$RANDOM")"
+else
+  echo "skipped: S3_ENDPOINT is not set"
+fi
+
+# ── library tests under Node ─────────────────────────────────────────────────────────────
+section "compiled library tests: node --test"
+if [ -d "$ROOT/npm/test/tests" ]; then
+  # the compiled tests/ plus project files they read (e.g. deno.json); not the esm/ links
+  for entry in "$ROOT/npm/test/"*; do
+    case "$(basename "$entry")" in package.json | test-dependencies.json) continue ;; esac
+    [ -L "$entry" ] || cp -r "$entry" "$CONSUMER/"
+  done
+  # tests import the library as ../../config/mod.js: point those paths at the installed package
+  for entry in "$CONSUMER/node_modules/accsr/esm/"*; do
+    ln -s "node_modules/accsr/esm/$(basename "$entry")" "$CONSUMER/$(basename "$entry")"
+  done
+fi
+mapfile -t TEST_FILES < <(cd "$CONSUMER" && find tests -name '*_test.js' 2>/dev/null | sort)
+if [ "${#TEST_FILES[@]}" -eq 0 ]; then
+  echo "WARNING: no compiled test files (tests/**/*_test.ts) to run"
+else
+  echo "${#TEST_FILES[@]} test files"
+  # files run in parallel; Node's default (CPUs - 1) is 1 on a 2-CPU runner, and the S3/Azure
+  # tests mostly wait on the network
+  if (cd "$CONSUMER" && timeout 600 node --test --test-concurrency="${NODE_TEST_CONCURRENCY:-4}" \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$WORK/tap.txt" \
+    "${TEST_FILES[@]}"); then
+    # guard against runners that stop early and still exit 0
+    grep -q '^# fail 0$' "$WORK/tap.txt" || check_failed "node --test reported failures"
+    grep -q '^# cancelled 0$' "$WORK/tap.txt" || check_failed "node --test reported cancelled tests"
+  else
+    check_failed "node --test failed"
+  fi
+  grep '^# \(tests\|pass\|fail\|cancelled\|skipped\)' "$WORK/tap.txt" | tr '\n' ' '
+  echo
+fi
+
+# ── TypeScript consumer ──────────────────────────────────────────────────────────────────
+section "TypeScript consumer type-check (tsc --noEmit)"
+mkdir -p "$CONSUMER/tc"
+cp "$NPM_TESTS/consumer/tsconfig.json" "$CONSUMER/tc/tsconfig.json"
+cp "$NPM_TESTS/consumer/index.ts.txt" "$CONSUMER/tc/index.ts"
+"$TSC" --version
+if "$TSC" -p "$CONSUMER/tc/tsconfig.json" --pretty false; then
+  echo "module nodenext: ok"
+else
+  check_failed "type-check of tests/npm/consumer (module nodenext)"
+fi
+if "$TSC" -p "$CONSUMER/tc/tsconfig.json" --pretty false --module preserve --moduleResolution bundler; then
+  echo "moduleResolution bundler: ok"
+else
+  check_failed "type-check of tests/npm/consumer (moduleResolution bundler)"
+fi
+
+section "done"
+if [ "${#FAILED[@]}" -gt 0 ]; then
+  echo "npm package accsr@$VERSION: ${#FAILED[@]} check(s) FAILED:" >&2
+  printf '  - %s\n' "${FAILED[@]}" >&2
+  exit 1
+fi
+echo "npm package accsr@$VERSION: all checks passed"
