@@ -240,7 +240,9 @@ export function toStorageError(error: unknown, ctx: AzureErrorContext): StorageE
   if (code === "InvalidResourceName" || code === "OutOfRangeInput") {
     return new StorageError(
       `${head}: invalid name (${code}) ` +
-        "(container names are 3-63 lower-case letters, digits and single hyphens)",
+        (ctx.key === undefined
+          ? "(container names are 3-63 lower-case letters, digits and single hyphens)"
+          : "(blob names have 1-1024 characters and at most 254 segments)"),
       { ...opts, code: "STORAGE_ERROR" },
     );
   }

@@ -12,6 +12,10 @@
  * Metadata names that are not identifiers (Azure's rule), e.g. `run-id`, are stored as
  * `accsr_h_<hex>` and decoded again by `list` and `head`.
  *
+ * Keys with a `.` or `..` segment or a backslash are refused with code `INVALID_KEY`: the
+ * client resolves such segments and the service turns `\` into `/`, so the blob would get
+ * another name than the key (`a/./b` would write `a/b`).
+ *
  * @example
  * ```ts
  * import { AzureBlobStore } from "./azure.ts";
@@ -115,8 +119,8 @@ export interface AzureBlobStoreOptions {
    */
   blockSize?: number;
   /**
-   * Uploads of files up to this size are one request; larger files are staged in blocks of
-   * `blockSize`, `concurrency` at a time, then committed.
+   * Uploads up to this size (bytes in memory or a file) are one request; larger ones are
+   * staged in blocks of `blockSize`, `concurrency` at a time, then committed.
    * @default 64 MiB
    */
   singleShotThreshold?: number;
@@ -127,10 +131,31 @@ export interface AzureBlobStoreOptions {
   concurrency?: number;
 }
 
+/**
+ * Why Azure cannot hold a blob of exactly this name, or `undefined`. The client resolves `.`
+ * and `..` path segments before the request is sent, and the service stores `\` as `/`, so
+ * such a key would silently address another blob ("a/./b" is "a/b", "ns/../x" is "x").
+ */
+function azureKeyProblem(key: string): string | undefined {
+  if (typeof key !== "string" || key === "") return "is empty";
+  if (key.includes("\\")) return 'contains a backslash, which Azure stores as "/"';
+  if (key.split("/").some((s) => s === "." || s === "..")) {
+    return 'has a "." or ".." segment, which would address another blob';
+  }
+  return undefined;
+}
+
 /** Lower-case hex of a base64/bytes MD5, when it is one. */
 function md5Hex(bytes: Uint8Array | undefined): string | undefined {
   if (bytes === undefined || bytes.length !== 16) return undefined;
   return Buffer.from(bytes).toString("hex");
+}
+
+function isFolderMarker(metadata: Record<string, string> | undefined): boolean {
+  if (metadata === undefined) return false;
+  return Object.entries(metadata).some(([k, v]) =>
+    k.toLowerCase() === "hdi_isfolder" && v.toLowerCase() === "true"
+  );
 }
 
 function md5FromMetadata(metadata: Record<string, string> | undefined): string | undefined {
@@ -305,6 +330,16 @@ export class AzureBlobStore implements ObjectStore {
     return `azure://${this.bucket}/${key ?? ""}`;
   }
 
+  /** Throws `INVALID_KEY` for a key no blob can have (see {@linkcode azureKeyProblem}). */
+  #checkKey(key: string, action: string): void {
+    const problem = azureKeyProblem(key);
+    if (problem === undefined) return;
+    throw new StorageError(
+      `Cannot ${action} "${this.#what(key)}": the key ${problem} (rename the file)`,
+      { code: "INVALID_KEY", key, bucket: this.bucket },
+    );
+  }
+
   #error(e: unknown, action: string, key: string | undefined, signal?: AbortSignal): StorageError {
     return toStorageError(e, {
       action,
@@ -347,7 +382,8 @@ export class AzureBlobStore implements ObjectStore {
 
   /**
    * Every blob whose name starts with `prefix`, with metadata; `md5` from the blob's
-   * Content-MD5, else from metadata `md5`.
+   * Content-MD5, else from metadata `md5`. Folders of a hierarchical namespace (blobs with
+   * metadata `hdi_isfolder=true`) are left out.
    *
    * @example
    * ```ts
@@ -373,6 +409,9 @@ export class AzureBlobStore implements ObjectStore {
       }
       if (page.done) return;
       for (const item of page.value.segment.blobItems) {
+        // folders of accounts with a hierarchical namespace (ADLS Gen2) are listed as empty
+        // blobs marked hdi_isfolder; they are no objects (a pull would make them files)
+        if (isFolderMarker(item.metadata)) continue;
         const metadata = decodeMetadata(item.metadata);
         yield {
           key: item.name,
@@ -402,6 +441,7 @@ export class AzureBlobStore implements ObjectStore {
     key: string,
     options: { partNumber?: number; signal?: AbortSignal } = {},
   ): Promise<StoreObject | undefined> {
+    this.#checkKey(key, "get properties of");
     try {
       const p = await this.#container.getBlobClient(key).getProperties({
         abortSignal: options.signal,
@@ -426,8 +466,9 @@ export class AzureBlobStore implements ObjectStore {
 
   /**
    * Uploads `body` as block blob `key`, storing `options.md5` as Content-MD5 and metadata
-   * `md5`. Bytes in memory and files up to `singleShotThreshold` go in one request; larger
-   * files are staged in blocks (per-block MD5 checked by the service) and committed.
+   * `md5`. Bodies up to `singleShotThreshold` go in one request; larger ones (in memory or
+   * read from the file) are staged in blocks (per-block MD5 checked by the service) and
+   * committed.
    * `ifNoneMatch` / `ifMatch` map to conditional requests (`PRECONDITION_FAILED`).
    *
    * @example
@@ -445,6 +486,7 @@ export class AzureBlobStore implements ObjectStore {
     if (!/^[0-9a-fA-F]{32}$/.test(options?.md5 ?? "")) {
       throw new TypeError("AzureBlobStore.put: options.md5 must be 32 hex digits");
     }
+    this.#checkKey(key, "upload");
     const md5 = options.md5.toLowerCase();
     const metadata: Record<string, string> = { ...(options.metadata ?? {}), md5 };
     const stored = encodeMetadata(metadata);
@@ -460,7 +502,9 @@ export class AzureBlobStore implements ObjectStore {
       let result: { etag?: string; lastModified?: Date };
       if ("data" in body) {
         size = body.data.byteLength;
-        result = await this.#putOneShot(blob, body.data, headers, stored, conditions, options);
+        result = size <= this.singleShotThreshold
+          ? await this.#putOneShot(blob, body.data, headers, stored, conditions, options)
+          : await this.#putStaged(blob, key, body, size, headers, stored, { conditions, options });
       } else {
         size = body.size;
         if (size <= this.singleShotThreshold) {
@@ -468,7 +512,7 @@ export class AzureBlobStore implements ObjectStore {
           if (data.byteLength !== size) throw this.#changed(key, body.path, size, data.byteLength);
           result = await this.#putOneShot(blob, data, headers, stored, conditions, options);
         } else {
-          result = await this.#putStaged(blob, key, body.path, size, headers, stored, {
+          result = await this.#putStaged(blob, key, body, size, headers, stored, {
             conditions,
             options,
           });
@@ -527,16 +571,27 @@ export class AzureBlobStore implements ObjectStore {
     return r;
   }
 
+  /** Stages `source` in blocks of `blockSize` (from memory, or read from the file) and commits. */
   async #putStaged(
     blob: BlockBlobClient,
     key: string,
-    path: string,
+    source: UploadBody,
     size: number,
     blobHTTPHeaders: BlobHTTPHeaders,
     metadata: Record<string, string>,
     ctx: { conditions: BlobRequestConditions; options: PutOptions },
   ): Promise<{ etag?: string; lastModified?: Date }> {
     const { conditions, options } = ctx;
+    const data = "data" in source ? source.data : undefined;
+    const path = "path" in source ? source.path : "";
+    if (data !== undefined && createHash("md5").update(data).digest("hex") !== options.md5) {
+      throw new StorageError(
+        `Cannot upload "${
+          this.#what(key)
+        }": the content does not match the declared MD5 ${options.md5.toLowerCase()} (retry the push)`,
+        { key, bucket: this.bucket },
+      );
+    }
     // Fail before sending gigabytes when the precondition already does not hold; the commit
     // repeats the condition, so a race is still caught there.
     if (conditions.ifNoneMatch !== undefined || conditions.ifMatch !== undefined) {
@@ -573,19 +628,24 @@ export class AzureBlobStore implements ObjectStore {
     const whole = createHash("md5");
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    const fh = await open(path, "r");
+    const fh = data === undefined ? await open(path, "r") : undefined;
     try {
       for (let offset = 0, index = 0; offset < size; offset += blockSize, index++) {
         if (failure !== undefined || abortSignal.aborted) break;
         const length = Math.min(blockSize, size - offset);
-        const buf = Buffer.allocUnsafe(length);
-        let filled = 0;
-        while (filled < length) {
-          const { bytesRead } = await fh.read(buf, filled, length - filled, offset + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
+        let buf: Buffer;
+        if (fh === undefined) {
+          buf = Buffer.from(data!.buffer, data!.byteOffset + offset, length);
+        } else {
+          buf = Buffer.allocUnsafe(length);
+          let filled = 0;
+          while (filled < length) {
+            const { bytesRead } = await fh.read(buf, filled, length - filled, offset + filled);
+            if (bytesRead === 0) break;
+            filled += bytesRead;
+          }
+          if (filled !== length) throw this.#changed(key, path, size, offset + filled);
         }
-        if (filled !== length) throw this.#changed(key, path, size, offset + filled);
         whole.update(buf);
         const blockId = Buffer.from(`${idPrefix}-${String(index).padStart(6, "0")}`).toString(
           "base64",
@@ -619,14 +679,14 @@ export class AzureBlobStore implements ObjectStore {
       await Promise.all(inFlight);
       if (failure !== undefined) throw failure.error;
       if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
-      const extra = await fh.read(Buffer.alloc(1), 0, 1, size);
-      if (extra.bytesRead !== 0) throw this.#changed(key, path, size);
+      const extra = await fh?.read(Buffer.alloc(1), 0, 1, size);
+      if (extra !== undefined && extra.bytesRead !== 0) throw this.#changed(key, path, size);
     } catch (e) {
       controller.abort();
       await Promise.allSettled(inFlight);
       throw e;
     } finally {
-      await fh.close();
+      await fh?.close();
     }
     if (whole.digest("hex") !== options.md5.toLowerCase()) throw this.#changed(key, path, size);
     return await blob.commitBlockList(blockIds, {
@@ -651,6 +711,7 @@ export class AzureBlobStore implements ObjectStore {
    * ```
    */
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
+    this.#checkKey(key, "download");
     const signal = options.signal;
     try {
       const response = await this.#container.getBlobClient(key).download(0, undefined, {
@@ -694,7 +755,8 @@ export class AzureBlobStore implements ObjectStore {
   }
 
   /**
-   * Deletes the blobs (and their snapshots), 16 at a time; missing blobs are skipped.
+   * Deletes the blobs (and their snapshots), 16 at a time; missing blobs — and keys no blob
+   * can have, like `a/./b` — are skipped.
    *
    * @example
    * ```ts
@@ -705,7 +767,9 @@ export class AzureBlobStore implements ObjectStore {
    */
   async delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     const signal = options.signal;
-    await forEachLimited([...new Set(keys)], DELETE_CONCURRENCY, async (key) => {
+    // a key no blob can have is missing; sending it would delete another blob
+    const deletable = [...new Set(keys)].filter((k) => azureKeyProblem(k) === undefined);
+    await forEachLimited(deletable, DELETE_CONCURRENCY, async (key) => {
       if (signal?.aborted) throw this.#error(signal.reason, "delete", key, signal);
       try {
         await this.#container.getBlobClient(key).delete({

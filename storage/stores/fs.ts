@@ -1,17 +1,19 @@
 /**
  * A local directory acting as an object store: `<root>/<bucket>/<key>`. Each object's MD5,
- * metadata, size and mtime are recorded beside the tree in `<root>/.accsr-meta/<bucket>/`,
- * so listings never re-hash unchanged files. Writes go to a temporary file and are renamed
- * into place (atomic); create-only writes use a hard link, so they never clobber.
+ * metadata, size, mtime and inode are recorded beside the tree in
+ * `<root>/.accsr-meta/<bucket>/objects/`, so listings never re-hash unchanged files. Writes
+ * go to a temporary file in `<root>/.accsr-meta/<bucket>/tmp/` and are renamed into place
+ * (atomic); create-only writes use a hard link, so they never clobber.
  *
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import type { Dirent } from "node:fs";
+import type { Dirent, Stats } from "node:fs";
 import {
   link,
   mkdir,
+  open,
   readdir,
   readFile,
   rename,
@@ -38,11 +40,34 @@ interface Sidecar {
   md5: string;
   size: number;
   mtimeMs: number;
+  /** Inode of the recorded version (a rename keeps it; a rewrite by another writer does not). */
+  ino: number;
   metadata?: Record<string, string>;
   contentType?: string;
 }
 
 const META_DIR = ".accsr-meta";
+/** Files hashed in parallel while listing one folder. */
+const LIST_CONCURRENCY = 16;
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
+}
+
+/** Tails of the write queues per object path (conditional writes of one key run one by one). */
+const keyLocks = new Map<string, Promise<unknown>>();
+
+async function withKeyLock<T>(target: string, fn: () => Promise<T>): Promise<T> {
+  const previous = keyLocks.get(target) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const tail = run.catch(() => {});
+  keyLocks.set(target, tail);
+  try {
+    return await run;
+  } finally {
+    if (keyLocks.get(target) === tail) keyLocks.delete(target);
+  }
+}
 
 function errCode(e: unknown): string | undefined {
   return (e as { code?: string })?.code;
@@ -98,8 +123,41 @@ export class FileStore implements ObjectStore {
     return path.join(this.#bucketDir, ...key.split("/"));
   }
 
+  /**
+   * Where the record of `key` lives: folders get the suffix `.d` and records `.json`, so the
+   * record of `x` (`x.json`) never collides with the folder of `x.json/y` (`x.json.d/`).
+   */
   #sidecarPath(key: string): string {
-    return path.join(this.#metaDir, "objects", ...key.split("/")) + ".json";
+    const segments = key.split("/");
+    const last = segments.pop()!;
+    return path.join(this.#metaDir, "objects", ...segments.map((s) => `${s}.d`), `${last}.json`);
+  }
+
+  /** Writes a record atomically; best effort (a missing record only costs a re-hash). */
+  async #writeSidecar(key: string, sc: Sidecar): Promise<void> {
+    const p = this.#sidecarPath(key);
+    const tmp = path.join(this.#metaDir, "tmp", `${randomBytes(12).toString("hex")}.json`);
+    try {
+      await mkdir(path.dirname(p), { recursive: true });
+      await mkdir(path.dirname(tmp), { recursive: true });
+      await writeFile(tmp, JSON.stringify(sc));
+      await rename(tmp, p);
+    } catch {
+      await unlink(tmp).catch(() => {});
+    }
+  }
+
+  /** Removes the folders above `file` that are empty, up to (not including) `stopAt`. */
+  async #pruneEmpty(file: string, stopAt: string): Promise<void> {
+    let dir = path.dirname(file);
+    while (dir.startsWith(stopAt + path.sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return;
+      }
+      dir = path.dirname(dir);
+    }
   }
 
   async #requireBucket(action: string, what: string): Promise<void> {
@@ -130,24 +188,48 @@ export class FileStore implements ObjectStore {
     await mkdir(path.join(this.#metaDir, "tmp"), { recursive: true });
   }
 
-  async #readSidecar(key: string, size: number, mtimeMs: number): Promise<Sidecar> {
+  /**
+   * The record of `key` if it describes the file version `st` (same size, mtime and inode),
+   * else the MD5 hashed anew (and recorded, keeping the metadata of an outdated record).
+   */
+  async #readSidecar(key: string, st: Stats, signal?: AbortSignal): Promise<Sidecar> {
+    let old: Sidecar | undefined;
     try {
-      const s = JSON.parse(await readFile(this.#sidecarPath(key), "utf8")) as Sidecar;
-      if (s.size === size && s.mtimeMs === mtimeMs) return s;
-    } catch { /* missing or stale: recompute */ }
+      old = JSON.parse(await readFile(this.#sidecarPath(key), "utf8")) as Sidecar;
+      if (old.size === st.size && old.mtimeMs === st.mtimeMs && old.ino === st.ino) return old;
+    } catch { /* missing or unreadable: recompute */ }
+    // hash through one handle, and describe the version that handle reads (another writer
+    // may have renamed a new version into place since `st` was taken)
+    const fh = await open(this.#objectPath(key), "r");
     const hash = createHash("md5");
-    for await (const chunk of createReadStream(this.#objectPath(key))) {
-      hash.update(chunk as Uint8Array);
-    }
-    const s: Sidecar = { md5: hash.digest("hex"), size, mtimeMs };
+    let now: Stats;
     try {
-      await mkdir(path.dirname(this.#sidecarPath(key)), { recursive: true });
-      await writeFile(this.#sidecarPath(key), JSON.stringify(s));
-    } catch { /* read-only store: fine, just slower next time */ }
+      now = await fh.stat();
+      if (!now.isFile()) throw Object.assign(new Error("not a file"), { code: "ENOENT" });
+      for await (const chunk of fh.createReadStream({ autoClose: false })) {
+        if (signal?.aborted) throw abortError(signal);
+        hash.update(chunk as Uint8Array);
+      }
+    } finally {
+      await fh.close();
+    }
+    const s: Sidecar = {
+      md5: hash.digest("hex"),
+      size: now.size,
+      mtimeMs: now.mtimeMs,
+      ino: now.ino,
+      ...(old?.metadata === undefined ? {} : { metadata: old.metadata }),
+      ...(old?.contentType === undefined ? {} : { contentType: old.contentType }),
+    };
+    await this.#writeSidecar(key, s); // a read-only store is fine, just slower next time
     return s;
   }
 
-  async #toObject(key: string, abs: string): Promise<StoreObject | undefined> {
+  async #toObject(
+    key: string,
+    abs: string,
+    signal?: AbortSignal,
+  ): Promise<StoreObject | undefined> {
     let st;
     try {
       st = await stat(abs);
@@ -156,19 +238,28 @@ export class FileStore implements ObjectStore {
       throw this.#wrap(e, "read", key);
     }
     if (!st.isFile()) return undefined;
-    const sc = await this.#readSidecar(key, st.size, st.mtimeMs);
+    let sc;
+    try {
+      sc = await this.#readSidecar(key, st, signal);
+    } catch (e) {
+      // removed between stat and read: gone
+      if (errCode(e) === "ENOENT" || errCode(e) === "ENOTDIR") return undefined;
+      throw this.#wrap(e, "read", key);
+    }
     return {
       key,
-      size: st.size,
+      size: sc.size,
       etag: sc.md5,
       md5: sc.md5,
-      lastModified: st.mtime,
+      lastModified: new Date(sc.mtimeMs),
       metadata: { ...sc.metadata, md5: sc.md5 },
     };
   }
 
   /** Every object whose key starts with `prefix`. */
-  async *list(prefix: string): AsyncIterable<StoreObject> {
+  async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<StoreObject> {
+    const signal = options.signal;
+    if (signal?.aborted) throw this.#wrap(abortError(signal), "list", prefix);
     await this.#requireBucket("list", prefix);
     const slash = prefix.lastIndexOf("/");
     const dirKey = slash === -1 ? "" : prefix.slice(0, slash);
@@ -178,6 +269,7 @@ export class FileStore implements ObjectStore {
       : path.join(this.#bucketDir, ...dirKey.split("/"));
     const stack: [string, string][] = [[start, dirKey]];
     while (stack.length > 0) {
+      if (signal?.aborted) throw this.#wrap(abortError(signal), "list", prefix);
       const [abs, key] = stack.pop()!;
       let entries: Dirent[];
       try {
@@ -186,33 +278,59 @@ export class FileStore implements ObjectStore {
         if (errCode(e) === "ENOENT" || errCode(e) === "ENOTDIR") continue;
         throw this.#wrap(e, "list", prefix);
       }
-      const batch: Promise<StoreObject | undefined>[] = [];
+      const files: [string, string][] = [];
       for (const e of entries) {
         const k = key === "" ? e.name : `${key}/${e.name}`;
         if (e.isDirectory()) {
           if (k.startsWith(prefix) || prefix.startsWith(k + "/")) {
             stack.push([path.join(abs, e.name), k]);
           }
-        } else if (k.startsWith(prefix)) batch.push(this.#toObject(k, path.join(abs, e.name)));
+        } else if (k.startsWith(prefix)) files.push([k, path.join(abs, e.name)]);
       }
-      for (const o of await Promise.all(batch)) if (o !== undefined) yield o;
+      // a bounded number of files at a time: a huge folder of new files must not exhaust
+      // file descriptors while they are hashed
+      for (let i = 0; i < files.length; i += LIST_CONCURRENCY) {
+        let batch: (StoreObject | undefined)[];
+        try {
+          batch = await Promise.all(
+            files.slice(i, i + LIST_CONCURRENCY).map(([k, p]) => this.#toObject(k, p, signal)),
+          );
+        } catch (e) {
+          throw this.#wrap(e, "list", prefix);
+        }
+        for (const o of batch) if (o !== undefined) yield o;
+      }
     }
   }
 
   /** One object's properties (`partNumber` is ignored: file objects have no parts). */
-  async head(key: string): Promise<StoreObject | undefined> {
+  async head(
+    key: string,
+    options: { partNumber?: number; signal?: AbortSignal } = {},
+  ): Promise<StoreObject | undefined> {
+    const target = this.#objectPath(key);
+    if (options.signal?.aborted) throw this.#wrap(abortError(options.signal), "read", key);
     await this.#requireBucket("read", key);
-    return await this.#toObject(key, this.#objectPath(key));
+    try {
+      return await this.#toObject(key, target, options.signal);
+    } catch (e) {
+      throw this.#wrap(e, "read", key);
+    }
   }
 
-  /** Writes an object atomically (temporary file + rename, or hard link for create-only). */
+  /**
+   * Writes an object atomically: the content goes to a temporary file below
+   * `<root>/.accsr-meta/<bucket>/tmp/`, is checked against `options.md5` and is then renamed
+   * into place — or hard-linked for create-only writes, which therefore never clobber.
+   * `ifMatch` is checked just before the rename (not atomically with it).
+   */
   async put(key: string, body: UploadBody, options: PutOptions): Promise<StoreObject> {
-    await this.#requireBucket("write", key);
     const target = this.#objectPath(key);
+    await this.#requireBucket("write", key);
     const tmpDir = path.join(this.#metaDir, "tmp");
-    await mkdir(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, randomBytes(12).toString("hex"));
     try {
+      await mkdir(tmpDir, { recursive: true });
       const hash = createHash("md5");
       if ("data" in body) {
         options.signal?.throwIfAborted();
@@ -240,47 +358,64 @@ export class FileStore implements ObjectStore {
           { code: "BAD_DIGEST", key, bucket: this.bucket, statusCode: 400 },
         );
       }
-      await mkdir(path.dirname(target), { recursive: true }).catch((e) => {
-        throw this.#wrap(e, "write", key);
-      });
-      const current = await this.#toObject(key, target);
-      if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
-        throw this.#precondition(key, "it changed since it was listed");
-      }
-      if (options.ifNoneMatch) {
-        try {
-          await link(tmp, target);
-        } catch (e) {
-          if (errCode(e) === "EEXIST") throw this.#precondition(key, "it already exists");
-          throw this.#wrap(e, "write", key);
+      // rename and link keep mtime and inode: this identifies the version in the record
+      const written = await stat(tmp);
+      // Check and replace as one step per key (in this process), or two concurrent
+      // If-Match writes could both pass the check and one update would be lost.
+      await withKeyLock(target, async () => {
+        if (options.ifMatch !== undefined) {
+          const current = await this.#toObject(key, target, options.signal);
+          if (current?.etag !== options.ifMatch) {
+            throw this.#precondition(key, "it changed since it was listed");
+          }
         }
-        await unlink(tmp);
-      } else {
-        await rename(tmp, target).catch((e) => {
-          throw this.#wrap(e, "write", key);
+        options.signal?.throwIfAborted();
+        await this.#place(key, tmp, target, options.ifNoneMatch === true);
+        await this.#writeSidecar(key, {
+          md5,
+          size: written.size,
+          mtimeMs: written.mtimeMs,
+          ino: written.ino,
+          metadata: options.metadata,
+          contentType: options.contentType,
         });
-      }
-      const st = await stat(target);
-      const sc: Sidecar = {
-        md5,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        metadata: options.metadata,
-        contentType: options.contentType,
-      };
-      await mkdir(path.dirname(this.#sidecarPath(key)), { recursive: true });
-      await writeFile(this.#sidecarPath(key), JSON.stringify(sc));
+      });
       return {
         key,
-        size: st.size,
+        size: written.size,
         etag: md5,
         md5,
-        lastModified: st.mtime,
+        lastModified: written.mtime,
         metadata: { ...options.metadata, md5 },
       };
     } catch (e) {
       await unlink(tmp).catch(() => {});
+      await this.#pruneEmpty(target, this.#bucketDir); // folders made for a failed write
       throw this.#wrap(e, "write", key);
+    }
+  }
+
+  /** Moves the finished temporary file to the object's path. */
+  async #place(key: string, tmp: string, target: string, createOnly: boolean): Promise<void> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        await mkdir(path.dirname(target), { recursive: true });
+        if (createOnly) {
+          await link(tmp, target);
+          await unlink(tmp).catch(() => {});
+        } else {
+          await rename(tmp, target);
+        }
+        return;
+      } catch (e) {
+        // a concurrent delete pruned the fresh folder between mkdir and rename: again
+        if (errCode(e) === "ENOENT" && attempt < 3) continue;
+        if (createOnly && errCode(e) === "EEXIST") {
+          const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
+          if (!isDir) throw this.#precondition(key, "it already exists");
+        }
+        throw this.#wrap(e, "write", key);
+      }
     }
   }
 
@@ -323,26 +458,31 @@ export class FileStore implements ObjectStore {
     return { size, md5: hash.digest("hex") };
   }
 
-  /** Deletes objects, their records, and folders left empty. */
-  async delete(keys: readonly string[]): Promise<void> {
+  /**
+   * Deletes objects, their records, and the folders left empty. Missing keys — also keys
+   * that no file could have, like `../x` — are skipped.
+   */
+  async delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.#requireBucket("delete", keys[0] ?? "");
     for (const key of keys) {
+      if (options.signal?.aborted) throw this.#wrap(abortError(options.signal), "delete", key);
+      if (unsafeKeyReason(key) !== undefined) continue;
       const p = this.#objectPath(key);
       try {
         await unlink(p);
       } catch (e) {
-        if (errCode(e) !== "ENOENT" && errCode(e) !== "ENOTDIR") throw this.#wrap(e, "delete", key);
-      }
-      await unlink(this.#sidecarPath(key)).catch(() => {});
-      let dir = path.dirname(p);
-      while (dir.startsWith(this.#bucketDir + path.sep)) {
-        try {
-          await rmdir(dir);
-        } catch {
-          break;
+        const code = errCode(e);
+        if (code === "EISDIR" || code === "EPERM") {
+          // a folder is no object (unlink of a folder: EISDIR on Linux, EPERM on macOS)
+          if (await stat(p).then((s) => s.isDirectory(), () => false)) continue;
+          throw this.#wrap(e, "delete", key);
         }
-        dir = path.dirname(dir);
+        if (code !== "ENOENT" && code !== "ENOTDIR") throw this.#wrap(e, "delete", key);
       }
+      const record = this.#sidecarPath(key);
+      await unlink(record).catch(() => {});
+      await this.#pruneEmpty(p, this.#bucketDir);
+      await this.#pruneEmpty(record, path.join(this.#metaDir, "objects"));
     }
   }
 

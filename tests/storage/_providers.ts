@@ -1,8 +1,10 @@
 /**
- * Runs a test block once per storage provider — `memory`, `file` (a temporary root) and
- * `s3` (the real server of `_s3_env.ts`; skipped with a printed reason when `S3_ENDPOINT` is
- * unset, failing when `ACCSR_REQUIRE_S3=1`) — so every engine behaviour is checked against
- * each backend.
+ * Runs a test block once per storage provider — `memory`, `file` (a temporary root), `s3`
+ * (the real server of `_s3_env.ts`; skipped with a printed reason when `S3_ENDPOINT` is
+ * unset, failing when `ACCSR_REQUIRE_S3=1`) and `azure` (the Azure Blob service of
+ * `_azure_env.ts`, normally Azurite; skipped with a printed reason when `AZURE_BLOB_ENDPOINT`
+ * is unset, failing when `ACCSR_REQUIRE_AZURE=1`) — so every engine behaviour is checked
+ * against each backend.
  *
  * Every {@linkcode ProviderEnv.storage} call gets its own fresh bucket (created), so cases
  * are independent of each other and of their order, and may use an empty base path. Buckets,
@@ -17,15 +19,17 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import {
   RemoteStorage,
   type RemoteStorageConfig,
   type RemoteStorageOptions,
 } from "../../storage/mod.ts";
 import { describeS3, type S3TestConfig, uniqueBucketName } from "./_s3_env.ts";
+import { type AzureTestConfig, describeAzure, uniqueContainerName } from "./_azure_env.ts";
 
 /** The providers every engine test runs against. */
-export type ProviderName = "memory" | "file" | "s3";
+export type ProviderName = "memory" | "file" | "s3" | "azure";
 
 /** Absolute path of `tests/testdata/storage/` (accsr's test resources, our content). */
 export const STORAGE_TESTDATA: string = fileURLToPath(
@@ -56,6 +60,13 @@ export interface ProviderEnv {
   readonly name: ProviderName;
   /** The S3 test server (only for `s3`). */
   readonly s3?: S3TestConfig;
+  /** The Azure test service (only for `azure`). */
+  readonly azure?: AzureTestConfig;
+  /**
+   * The real secret of a provider with a real service (`s3`, `azure`), which then must not
+   * be replaced by a fake one; `undefined` for `memory` and `file`.
+   */
+  readonly secret?: string;
   /**
    * A config for a fresh bucket of this provider (the bucket is not created; it is removed
    * after the block if it was). `extra` overrides fields (e.g. `secret`, `basePath`).
@@ -103,7 +114,18 @@ function s3Admin(config: S3TestConfig): S3Client {
   });
 }
 
-function makeEnv(name: ProviderName, s3?: S3TestConfig): ProviderEnv {
+function azureAdmin(config: AzureTestConfig): BlobServiceClient {
+  return new BlobServiceClient(
+    config.endpoint,
+    new StorageSharedKeyCredential(config.accountName, config.accountKey),
+  );
+}
+
+function makeEnv(
+  name: ProviderName,
+  service: { s3?: S3TestConfig; azure?: AzureTestConfig } = {},
+): ProviderEnv {
+  const { s3, azure } = service;
   const tempDirs: string[] = [];
   const storages: RemoteStorage[] = [];
   const configs = new Map<RemoteStorage, RemoteStorageConfig>();
@@ -120,6 +142,16 @@ function makeEnv(name: ProviderName, s3?: S3TestConfig): ProviderEnv {
     if (name === "file") {
       if (fileRoot === undefined) throw new Error("file root not ready (call inside a test)");
       return { provider: "file", root: fileRoot, bucket: uniqueName("fb"), ...extra };
+    }
+    if (name === "azure") {
+      return {
+        provider: "azure_blobs",
+        endpoint: azure!.endpoint,
+        key: azure!.accountName,
+        secret: azure!.accountKey,
+        bucket: uniqueContainerName("accsr-rs"),
+        ...extra,
+      };
     }
     return {
       provider: "s3",
@@ -156,6 +188,9 @@ function makeEnv(name: ProviderName, s3?: S3TestConfig): ProviderEnv {
             admin.destroy();
           }
         }
+        if (name === "azure") {
+          await azureAdmin(azure!).getContainerClient(s.conf.bucket).deleteIfExists();
+        }
       } catch {
         // the bucket was never created, or is already gone
       }
@@ -167,6 +202,8 @@ function makeEnv(name: ProviderName, s3?: S3TestConfig): ProviderEnv {
   return {
     name,
     s3,
+    azure,
+    secret: s3?.secretAccessKey ?? azure?.accountKey,
     config,
     async storage(o = {}) {
       if (name === "file" && fileRoot === undefined) fileRoot = await tempDir();
@@ -213,7 +250,10 @@ export function describeEachProvider(
   const wanted = (p: ProviderName) => options.only === undefined || options.only.includes(p);
   if (wanted("memory")) describe(`${name} [memory]`, () => fn(makeEnv("memory")));
   if (wanted("file")) describe(`${name} [file]`, () => fn(makeEnv("file")));
-  if (wanted("s3")) describeS3(`${name} [s3]`, (config) => fn(makeEnv("s3", config)));
+  if (wanted("s3")) describeS3(`${name} [s3]`, (s3) => fn(makeEnv("s3", { s3 })));
+  if (wanted("azure")) {
+    describeAzure(`${name} [azure]`, (azure) => fn(makeEnv("azure", { azure })));
+  }
 }
 
 // ── small file helpers shared by the storage tests ──────────────────────────────────────

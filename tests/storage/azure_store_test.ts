@@ -211,6 +211,73 @@ describeAzure("AzureBlobStore", (config: AzureTestConfig) => {
       });
     });
 
+    it("a body in memory above the threshold is staged in blocks too", async () => {
+      const store = await newStore({ singleShotThreshold: 256 * KiB, blockSize: 100 * KiB });
+      const data = new Uint8Array(randomBytes(700 * KiB));
+      let sent = 0;
+      const put = await store.put("mem/blocks.bin", { data }, {
+        md5: md5(data),
+        onProgress: (n) => (sent += n),
+      });
+      expect(sent).toBe(data.byteLength);
+      expect(put.md5).toBe(md5(data));
+      const blob = admin.getContainerClient(store.bucket).getBlockBlobClient("mem/blocks.bin");
+      expect((await blob.getBlockList("committed")).committedBlocks?.length).toBe(7);
+      expect((await store.head("mem/blocks.bin"))?.md5).toBe(md5(data));
+      expect(await store.get("mem/blocks.bin", join(tmp, "mem.out"))).toEqual({
+        size: data.byteLength,
+        md5: md5(data),
+      });
+      // a wrong md5 is refused before any block is sent
+      const e = await failure(
+        store.put("mem/wrong.bin", { data }, { md5: md5(enc("something else")) }),
+      );
+      expect(e.message).toContain("does not match the declared MD5");
+      expect(await store.head("mem/wrong.bin")).toBeUndefined();
+    });
+
+    it("keys that would name another blob are INVALID_KEY, and delete never hits the other blob", async () => {
+      const store = await newStore();
+      for (const key of ["a/b", "x", "y"]) {
+        await store.put(key, { data: enc(key) }, { md5: md5(enc(key)) });
+      }
+      // the client resolves "." and ".." segments and the service stores "\\" as "/"
+      const aliases = ["a/./b", "./x", "z/../y", "a\\b", "../x", "a/.."];
+      for (const key of aliases) {
+        for (
+          const p of [
+            store.put(key, { data: enc("evil") }, { md5: md5(enc("evil")) }),
+            store.head(key),
+            store.get(key, join(tmp, "alias.out")),
+          ]
+        ) {
+          const e = await failure(p);
+          expect(e.code).toBe("INVALID_KEY");
+          expect(e.key).toBe(key);
+        }
+      }
+      await store.delete(aliases);
+      expect((await collectKeys(store, "")).map((o) => [o.key, o.md5]).sort()).toEqual(
+        ["a/b", "x", "y"].map((k) => [k, md5(enc(k))]),
+      );
+      // names Azure keeps as they are still work
+      for (const key of ["/lead", "a//b", "dot.", ".hidden/.x", "q?x#y%2F"]) {
+        await store.put(key, { data: enc(key) }, { md5: md5(enc(key)) });
+        expect((await store.head(key))?.md5).toBe(md5(enc(key)));
+      }
+      expect((await collectKeys(store, "")).length).toBe(8);
+    });
+
+    it("folders of a hierarchical namespace (hdi_isfolder) are not listed as objects", async () => {
+      const store = await newStore();
+      const container = admin.getContainerClient(store.bucket);
+      await container.getBlockBlobClient("dir").upload("", 0, {
+        metadata: { hdi_isfolder: "true" },
+      });
+      await store.put("dir/a.txt", { data: enc("a") }, { md5: md5(enc("a")) });
+      expect((await collectKeys(store, "")).map((o) => o.key)).toEqual(["dir/a.txt"]);
+    });
+
     it("a file that changes during a block upload is refused and nothing is committed", async () => {
       const store = await newStore({ singleShotThreshold: 64 * KiB, blockSize: 64 * KiB });
       const data = new Uint8Array(randomBytes(300 * KiB));

@@ -1,5 +1,6 @@
 /**
- * Behaviour of `RemoteStorage` against every provider (memory, file, real S3): accsr's own
+ * Behaviour of `RemoteStorage` against every provider (memory, file, real S3, Azure Blob
+ * Storage via Azurite): accsr's own
  * remote-storage test cases ported, plus the behaviours we add or fix (see
  * `accsr-deviations.md`).
  *
@@ -9,7 +10,8 @@
 import { it } from "node:test";
 import { expect } from "expect";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import {
@@ -18,6 +20,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { NoFilesFoundError, StorageError, SyncConflictError } from "../../errors.ts";
 import {
   type GetOptions,
@@ -54,6 +57,23 @@ async function putRaw(
 ): Promise<void> {
   const data = typeof content === "string" ? enc(content) : content;
   await (await storage.store()).put(key, { data }, { md5: md5(data) });
+}
+
+/**
+ * Writes a hostile key directly; `true` when the backend accepted it. Only stores that
+ * cannot hold such keys faithfully refuse them, and then with code `INVALID_KEY`: the file
+ * store (no path-unsafe keys) and Azure (`.`/`..` segments and `\` would name another blob).
+ */
+async function tryPutHostile(env: ProviderEnv, storage: RemoteStorage, key: string) {
+  try {
+    await putRaw(storage, key, "evil");
+    return true;
+  } catch (e) {
+    expect(e).toBeInstanceOf(StorageError);
+    expect((e as StorageError).code).toBe("INVALID_KEY");
+    expect(["file", "azure"]).toContain(env.name);
+    return false;
+  }
 }
 
 /** Like putRaw, but reports whether the backend accepted the key. */
@@ -101,6 +121,9 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 }
 
 const names = (objs: readonly { name: string }[]): string[] => objs.map((o) => o.name).sort();
+
+const md5Hex = (b: Uint8Array | undefined): string | undefined =>
+  b === undefined ? undefined : Buffer.from(b).toString("hex");
 
 /** Temporary download files (`.<name>.accsr-<hex>.part`) below a folder. */
 async function partFiles(dir: string): Promise<string[]> {
@@ -1006,9 +1029,8 @@ describeEachProvider("RemoteStorage: hostile keys on pull", (env) => {
     it(`refuses key ${JSON.stringify(key)} and writes nothing`, async () => {
       const storage = await env.storage();
       await putRaw(storage, "ok.txt", "fine");
-      const accepted = await tryPutRaw(storage, key, "evil");
-      if (!accepted) {
-        expect(env.name).toBe("file"); // the file store refuses unsafe keys itself
+      if (!await tryPutHostile(env, storage, key)) {
+        expect(await bucketKeys(storage)).toEqual(["ok.txt"]); // nothing else written
         return;
       }
       const parent = await env.tempDir();
@@ -1029,8 +1051,8 @@ describeEachProvider("RemoteStorage: hostile keys on pull", (env) => {
   it("refuses a key leaving a non-empty base path", async () => {
     const storage = await env.storage({ basePath: "ns" });
     await putRaw(storage, "ns/ok.txt", "fine");
-    if (!await tryPutRaw(storage, "ns/../x", "evil")) {
-      expect(env.name).toBe("file");
+    if (!await tryPutHostile(env, storage, "ns/../x")) {
+      expect(await bucketKeys(storage)).toEqual(["ns/ok.txt"]);
       return;
     }
     const parent = await env.tempDir();
@@ -1162,10 +1184,11 @@ function allViews(value: unknown): string[] {
 
 describeEachProvider("RemoteStorage: secrets never shown", (env) => {
   it("conf, storage, summaries and errors never contain the secret", async () => {
+    // real services need their real secret; the others get a fake one
     const storage = await env.storage(
-      env.name === "s3" ? {} : { config: { key: "visible-key", secret: FAKE_SECRET } },
+      env.secret !== undefined ? {} : { config: { key: "visible-key", secret: FAKE_SECRET } },
     );
-    const secret = env.name === "s3" ? env.s3!.secretAccessKey : FAKE_SECRET;
+    const secret = env.secret ?? FAKE_SECRET;
     expect(storage.conf.secret).toBe(secret); // still readable by code
     const local = await env.resources();
     const pushed = await storage.push("sample_dir", { localPathPrefix: local });
@@ -1180,11 +1203,11 @@ describeEachProvider("RemoteStorage: secrets never shown", (env) => {
       for (const view of allViews(v)) expect(view).not.toContain(secret);
     }
     expect(JSON.stringify(storage.conf)).toContain('"secret":"***"');
-    if (env.name !== "s3") expect(String(storage.conf)).toContain("visible-key");
+    if (env.secret === undefined) expect(String(storage.conf)).toContain("visible-key");
   });
 
   it("an authentication failure names no secret", async () => {
-    if (env.name !== "s3") return;
+    if (env.secret === undefined) return; // memory and file have no authentication
     const good = await env.storage();
     const wrongSecret = `WRONG-${FAKE_SECRET}`;
     const bad = new RemoteStorage({
@@ -1282,6 +1305,99 @@ describeEachProvider("RemoteStorage: multipart equality", (env) => {
     expect(names(pulled.onTargetEqMd5)).toEqual(["big/file.bin"]);
   });
 }, { only: ["s3"] });
+
+// ── staged (block) blobs on Azure ────────────────────────────────────────────────────────
+
+describeEachProvider("RemoteStorage: Azure block blobs", (env) => {
+  const KiB = 1024;
+  const MiB = 1024 * KiB;
+  const admin = (storage: RemoteStorage) =>
+    new BlobServiceClient(
+      env.azure!.endpoint,
+      new StorageSharedKeyCredential(env.azure!.accountName, env.azure!.accountKey),
+    ).getContainerClient(storage.conf.bucket);
+
+  it("a file above the block threshold is staged, then recognised as equal, and pulls verified", async () => {
+    const storage = await env.storage({
+      config: { multipartThreshold: 1 * MiB, partSize: 256 * KiB },
+    });
+    const local = await env.tempDir();
+    const content = randomBytes(3 * MiB + 123);
+    await writeTree(local, { "big/blocks.bin": content });
+
+    const first = await storage.push("big", { localPathPrefix: local });
+    expect(names(first.syncedFiles)).toEqual(["big/blocks.bin"]);
+    const blob = admin(storage).getBlockBlobClient("big/blocks.bin");
+    const blocks = await blob.getBlockList("committed");
+    expect(blocks.committedBlocks?.length).toBe(13); // really staged, in 256 KiB blocks
+    const [listed] = await storage.listObjects("big/blocks.bin");
+    expect(listed.hash).toBe(md5(content));
+    expect(listed.etag).not.toBe(md5(content)); // an Azure ETag is never the MD5
+
+    const again = await storage.push("big", { localPathPrefix: local });
+    expect(names(again.onTargetEqMd5)).toEqual(["big/blocks.bin"]);
+    expect(again.syncedFiles).toHaveLength(0);
+    expect(again.uncomparableFiles).toHaveLength(0);
+    expect((await storage.listObjects("big/blocks.bin"))[0].etag).toBe(listed.etag);
+
+    const out = await env.tempDir();
+    const pulled = await storage.pull("big", { localBaseDir: out });
+    expect(names(pulled.syncedFiles)).toEqual(["big/blocks.bin"]);
+    expect(pulled.syncedFiles[0].localHash).toBe(md5(content));
+    expect(md5(await readFile(join(out, "big", "blocks.bin")))).toBe(md5(content));
+    const pulledAgain = await storage.pull("big", { localBaseDir: out });
+    expect(names(pulledAgain.onTargetEqMd5)).toEqual(["big/blocks.bin"]);
+    expect(pulledAgain.syncedFiles).toHaveLength(0);
+  });
+
+  it("a block blob committed by another tool without Content-MD5 is different and uncomparable", async () => {
+    const storage = await env.storage();
+    const local = await env.tempDir();
+    const content = randomBytes(3 * MiB);
+    await writeTree(local, { "ext/other-tool.bin": content });
+    const blob = admin(storage).getBlockBlobClient("ext/other-tool.bin");
+    const ids: string[] = [];
+    for (let i = 0, n = 0; i < content.length; i += MiB, n++) {
+      const id = Buffer.from(`block-${String(n).padStart(6, "0")}`).toString("base64");
+      await blob.stageBlock(id, content.subarray(i, i + MiB), Math.min(MiB, content.length - i));
+      ids.push(id);
+    }
+    await blob.commitBlockList(ids); // no blobContentMD5, no md5 metadata
+    const props = await blob.getProperties();
+    expect(props.contentMD5).toBeUndefined();
+    const [listed] = await storage.listObjects("ext/other-tool.bin");
+    expect(listed.size).toBe(content.length);
+    expect(listed.hash).not.toBe(md5(content));
+
+    // the same content: still not silently equal, but flagged
+    const plan = await storage.push("ext", { localPathPrefix: local, dryrun: true });
+    expect(names(plan.onTargetNeqMd5)).toEqual(["ext/other-tool.bin"]);
+    expect(plan.onTargetEqMd5).toHaveLength(0);
+    expect(names(plan.uncomparableFiles)).toEqual(["ext/other-tool.bin"]);
+    expect(plan.uncomparableFiles[0].uncomparable).toContain("no MD5");
+    expect(plan.requiresForce).toBe(true);
+    await expect(storage.push("ext", { localPathPrefix: local })).rejects.toBeInstanceOf(
+      SyncConflictError,
+    );
+    const out = await env.tempDir();
+    await writeTree(out, { "ext/other-tool.bin": content });
+    const pullPlan = await storage.pull("ext", { localBaseDir: out, dryrun: true });
+    expect(names(pullPlan.uncomparableFiles)).toEqual(["ext/other-tool.bin"]);
+    // a pull into an empty folder works (the ETag is no MD5, so no false corruption alarm)
+    const fresh = await env.tempDir();
+    const pulled = await storage.pull("ext", { localBaseDir: fresh });
+    expect(names(pulled.syncedFiles)).toEqual(["ext/other-tool.bin"]);
+    expect(md5(await readFile(join(fresh, "ext", "other-tool.bin")))).toBe(md5(content));
+
+    // force overwrites it with accsr's upload, which stores the MD5: equal from then on
+    const forced = await storage.push("ext", { localPathPrefix: local, force: true });
+    expect(names(forced.syncedFiles)).toEqual(["ext/other-tool.bin"]);
+    expect(md5Hex((await blob.getProperties()).contentMD5)).toBe(md5(content));
+    const after = await storage.push("ext", { localPathPrefix: local });
+    expect(names(after.onTargetEqMd5)).toEqual(["ext/other-tool.bin"]);
+    expect(after.uncomparableFiles).toHaveLength(0);
+  });
+}, { only: ["azure"] });
 
 // ── argument checks ──────────────────────────────────────────────────────────────────────
 
