@@ -140,9 +140,17 @@ async function upload(
     } else throw e;
   }
   const after = await stat(localPath);
-  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+  // ctime and inode too: an in-place rewrite with the old mtime restored, or a replacement.
+  // Files read into memory are cheap to hash again, which also catches a rewrite that keeps
+  // size and times (Deno reports ctime in whole seconds). Streamed files were checked
+  // against their MD5 by the store while they were read.
+  if (
+    after.size !== before.size || after.mtimeMs !== before.mtimeMs ||
+    after.ctimeMs !== before.ctimeMs || after.ino !== before.ino ||
+    ("data" in body && md5Bytes(await readFile(localPath, { signal: o.signal })) !== md5)
+  ) {
     throw new AccsrError(
-      `Cannot push "${localPath}": the file changed while it was uploaded (run the push again)`,
+      `Cannot push "${localPath}": the file changed while it was uploaded; the remote holds the version read before the change (run the push again with force to upload the current content)`,
       { code: "LOCAL_FILE_CHANGED" },
     );
   }
@@ -165,10 +173,8 @@ async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
   const remote = obj.remoteObj!;
   const dir = path.dirname(localPath);
   await mkdir(dir, { recursive: true });
-  const tmp = path.join(
-    dir,
-    `.${path.basename(localPath)}.accsr-${randomBytes(6).toString("hex")}.part`,
-  );
+  // Short and fixed-length: fits wherever the final name fits (no ENAMETOOLONG).
+  const tmp = path.join(dir, `.accsr-${randomBytes(6).toString("hex")}.part`);
   try {
     const got = await o.store.get(remote.name, tmp, {
       signal: o.signal,

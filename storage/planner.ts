@@ -5,10 +5,12 @@
  *
  * @module
  */
-import { stat } from "node:fs/promises";
+import { Buffer } from "node:buffer";
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
 import * as path from "node:path";
 import process from "node:process";
-import { NoFilesFoundError } from "../errors.ts";
+import { AccsrError, NoFilesFoundError } from "../errors.ts";
 import { resolveRemoteHash } from "./equality.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
 import { commonPrefix, joinKey, keyToLocalPath } from "./keys.ts";
@@ -41,6 +43,42 @@ async function listAll(
   const out: StoreObject[] = [];
   for await (const o of store.list(prefix, { signal })) out.push(o);
   return out;
+}
+
+/** Longest file name most local file systems accept (ext4, XFS, APFS: 255 bytes). */
+const MAX_NAME_BYTES = 255;
+
+/** Refuses, while planning, a file the upload could not read (nothing has moved yet). */
+async function requireReadable(absPath: string, displayPath: string): Promise<void> {
+  try {
+    await access(absPath, constants.R_OK);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new AccsrError(
+      `Cannot push "${displayPath}": ${
+        code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error).message
+      } (check permissions; nothing was transferred)`,
+      { code: "LOCAL_PATH_INVALID", cause: e },
+    );
+  }
+}
+
+/** Refuses a local base directory that is a file (or lies below one). */
+async function requireDirectoryOrMissing(dir: string): Promise<void> {
+  let problem: string | undefined;
+  try {
+    if (!(await stat(dir)).isDirectory()) problem = "it is a file, not a directory";
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOTDIR") problem = "a parent of it is a file, not a directory";
+    else if (code !== "ENOENT") throw e;
+  }
+  if (problem !== undefined) {
+    throw new AccsrError(
+      `Cannot pull into "${dir}": ${problem} (pass a directory as localBaseDir)`,
+      { code: "LOCAL_PATH_INVALID" },
+    );
+  }
 }
 
 /** Maps a local path (relative or absolute, OS separators) to its key below the base path. */
@@ -114,6 +152,7 @@ export async function planPush(
       displayPath: m.file.displayPath,
       remoteObj: m.remote,
     };
+    if (!m.skip) await requireReadable(m.file.absPath, m.file.displayPath);
     if (m.skip || m.collidesWith.length > 0 || m.remote === undefined) {
       return new SyncObject(base);
     }
@@ -187,6 +226,7 @@ export async function planPull(
   options: PullPlanOptions,
 ): Promise<TransactionSummary> {
   const full = joinKey(ctx.basePath, remotePath);
+  await requireDirectoryOrMissing(options.localBaseDir);
   ctx.events.log?.("info", `Scanning remote paths in ${ctx.store.bucket}/${full}`);
   const listing = await listAll(ctx.store, full, ctx.signal);
   const matches = matchPull(listing, {
@@ -205,11 +245,27 @@ export async function planPull(
       };
     }
     const localPath = keyToLocalPath(options.localBaseDir, m.relKey);
+    const long = m.relKey.split("/").find((seg) => Buffer.byteLength(seg) > MAX_NAME_BYTES);
+    if (long !== undefined) {
+      return {
+        obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }),
+        collision:
+          `a path segment is longer than ${MAX_NAME_BYTES} bytes, too long for a local file name: ${
+            long.slice(0, 40)
+          }…`,
+      };
+    }
     let st;
     try {
       st = await stat(localPath);
     } catch (e) {
       const code = (e as { code?: string }).code;
+      if (code === "ENAMETOOLONG") {
+        return {
+          obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }),
+          collision: `the local path is too long for the file system: ${localPath}`,
+        };
+      }
       if (code === "ENOTDIR") {
         return {
           obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }),

@@ -249,3 +249,185 @@ function sanitizeCause(error: unknown, depth = 0): unknown {
   if (typeof e.stack === "string") copy.stack = e.stack;
   return Object.assign(copy, extra);
 }
+
+// ------------------------------------------------------------------------------------------
+// Retries: one policy for the SDK (as its retry strategy) and for the fast PUT path.
+
+/**
+ * How transient failures are retried: at most `maxAttempts` attempts per request, waits of
+ * `random(0, min(maxDelayMs, baseDelayMs · 2^retry))` (full jitter; throttling starts at
+ * `5 · baseDelayMs`), and no new attempt once `maxRetryTimeMs` have passed since the
+ * request's first failure — so a dead server fails a call in bounded time.
+ *
+ * @example
+ * ```ts
+ * import type { RetryPolicy } from "./_s3_errors.ts";
+ * const p: RetryPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 20_000 };
+ * ```
+ */
+export interface RetryPolicy {
+  /** Attempts per request, the first included (1 = no retries). */
+  maxAttempts: number;
+  /** Base of the exponential backoff, ms. */
+  baseDelayMs: number;
+  /** Cap of one wait, ms. */
+  maxDelayMs: number;
+  /** No retry starts later than this after the request's first failure, ms. */
+  maxRetryTimeMs: number;
+}
+
+const THROTTLING_NAMES = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+  "BandwidthLimitExceeded",
+]);
+const TRANSIENT_NAMES = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "InternalError",
+  "ServiceUnavailable",
+  "OperationAborted",
+]);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+/** Network failures worth another attempt (a restarting server, a dropped connection). */
+const TRANSIENT_NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "EAI_AGAIN",
+]);
+
+/**
+ * Whether a failed S3 request is worth retrying: `"throttling"` (429, `SlowDown`…),
+ * `"transient"` (5xx, timeouts, connection reset / refused), or `undefined` for permanent
+ * failures (4xx such as 400, 403, 404, 412) and aborts.
+ *
+ * @example
+ * ```ts
+ * import { retryKind } from "./_s3_errors.ts";
+ * retryKind(Object.assign(new Error("x"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } })); // "throttling"
+ * retryKind(Object.assign(new Error("x"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } })); // undefined
+ * ```
+ */
+export function retryKind(error: unknown): "throttling" | "transient" | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as SdkLikeError & {
+    $retryable?: { throttling?: boolean };
+    $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean };
+  };
+  const name = e.name ?? "";
+  if (name === "AbortError" || e.code === "ABORT_ERR") return undefined;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429 || THROTTLING_NAMES.has(name) || e.$retryable?.throttling) {
+    return "throttling";
+  }
+  if (
+    (status !== undefined && TRANSIENT_STATUS.has(status)) || TRANSIENT_NAMES.has(name) ||
+    e.$retryable !== undefined || e.$metadata?.clockSkewCorrected
+  ) return "transient";
+  if (status !== undefined && status >= 300) return undefined; // a definite HTTP answer
+  const net = networkCode(error);
+  return net !== undefined && TRANSIENT_NETWORK.has(net) ? "transient" : undefined;
+}
+
+/**
+ * The wait before retry number `retry + 1` (0-based `retry` = retries done so far), or
+ * `undefined` when the policy allows no further attempt.
+ *
+ * @example
+ * ```ts
+ * import { retryDelay } from "./_s3_errors.ts";
+ * const policy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 20_000 };
+ * retryDelay(policy, 0, "transient", Date.now()); // 0…100
+ * retryDelay(policy, 2, "transient", Date.now()); // undefined: 3 attempts made
+ * ```
+ */
+export function retryDelay(
+  policy: RetryPolicy,
+  retry: number,
+  kind: "throttling" | "transient",
+  firstFailureAt: number,
+  now: number = Date.now(),
+): number | undefined {
+  if (retry + 1 >= policy.maxAttempts) return undefined;
+  const base = kind === "throttling" ? policy.baseDelayMs * 5 : policy.baseDelayMs;
+  const delay = Math.floor(Math.random() * Math.min(policy.maxDelayMs, base * 2 ** retry));
+  if (now + delay - firstFailureAt > policy.maxRetryTimeMs) return undefined;
+  return delay;
+}
+
+/**
+ * The SDK retry token of {@linkcode S3RetryStrategy}.
+ *
+ * @example
+ * ```ts
+ * import type { RetryPolicyToken } from "./_s3_errors.ts";
+ * const t: RetryPolicyToken = { getRetryCount: () => 0, getRetryDelay: () => 0 };
+ * ```
+ */
+export interface RetryPolicyToken {
+  /** Retries made so far. */
+  getRetryCount(): number;
+  /** Wait before the next attempt, ms. */
+  getRetryDelay(): number;
+  /** When the request first failed (epoch ms), once it has. */
+  firstFailureAt?: number;
+}
+
+/**
+ * {@linkcode RetryPolicy} as an AWS SDK v3 retry strategy (`retryStrategy` of the client
+ * config). Unlike the SDK's standard strategy it has no client-wide retry quota: every
+ * request gets its attempts, bounded in number and time.
+ *
+ * @example
+ * ```ts
+ * import { S3RetryStrategy } from "./_s3_errors.ts";
+ * const strategy = new S3RetryStrategy({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5_000, maxRetryTimeMs: 20_000 });
+ * ```
+ */
+export class S3RetryStrategy {
+  readonly #policy: RetryPolicy;
+  /** Retries granted so far (for tests and diagnostics). */
+  retries = 0;
+
+  /** Wraps `policy`. */
+  constructor(policy: RetryPolicy) {
+    this.#policy = policy;
+  }
+
+  /** SDK hook: a fresh request. */
+  acquireInitialRetryToken(_scope: string): Promise<RetryPolicyToken> {
+    return Promise.resolve(token(0, 0));
+  }
+
+  /** SDK hook: the request failed; resolves with the next token or rejects (no retry). */
+  refreshRetryTokenForRetry(
+    previous: RetryPolicyToken,
+    info: { error?: unknown; errorType?: string },
+  ): Promise<RetryPolicyToken> {
+    const kind = retryKind(info.error);
+    const first = previous.firstFailureAt ?? Date.now();
+    const retry = previous.getRetryCount();
+    const delay = kind === undefined ? undefined : retryDelay(this.#policy, retry, kind, first);
+    if (delay === undefined) return Promise.reject(new Error("no retry"));
+    this.retries++;
+    return Promise.resolve(token(retry + 1, delay, first));
+  }
+
+  /** SDK hook: the request succeeded. */
+  recordSuccess(_token: RetryPolicyToken): void {}
+}
+
+function token(count: number, delay: number, firstFailureAt?: number): RetryPolicyToken {
+  return { getRetryCount: () => count, getRetryDelay: () => delay, firstFailureAt };
+}

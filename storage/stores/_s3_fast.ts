@@ -13,6 +13,7 @@ import { Buffer } from "node:buffer";
 import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
+import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
 
 /**
  * Static credentials for signing. Kept by the caller in a private field.
@@ -68,26 +69,10 @@ interface FastS3PutOptions {
   region: string;
   credentials: FastCredentials;
   agent: http.Agent;
-  maxAttempts: number;
+  retry: RetryPolicy;
   connectionTimeout: number;
   socketTimeout: number;
 }
-
-const RETRYABLE_STATUS = new Set([500, 502, 503, 504, 429]);
-const RETRYABLE_CODES = new Set([
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EAI_AGAIN",
-  "TimeoutError",
-  "RequestTimeout",
-  "SlowDown",
-  "InternalError",
-  "ServiceUnavailable",
-  "RequestTimeTooSkewed",
-]);
 
 /**
  * Signs and sends small `PutObject` requests directly (path-style URLs).
@@ -100,7 +85,8 @@ const RETRYABLE_CODES = new Set([
  * const fast = new FastS3Put({
  *   endpoint: new URL("http://127.0.0.1:7480"), region: "us-east-1",
  *   credentials: { accessKeyId: "test", secretAccessKey: "testtesttest" },
- *   agent, maxAttempts: 5, connectionTimeout: 5000, socketTimeout: 120000,
+ *   agent, connectionTimeout: 5000, socketTimeout: 30000,
+ *   retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000, maxRetryTimeMs: 20000 },
  * });
  * ```
  */
@@ -111,10 +97,12 @@ export class FastS3Put {
   readonly #credentials: FastCredentials;
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;
-  readonly #maxAttempts: number;
+  readonly #retry: RetryPolicy;
   readonly #connectionTimeout: number;
   readonly #socketTimeout: number;
   #signingKey: { date: string; key: Buffer } | undefined;
+  /** Retries made so far (for tests and diagnostics). */
+  retries = 0;
 
   /** Prepares the signer; makes no request. */
   constructor(options: FastS3PutOptions) {
@@ -124,7 +112,7 @@ export class FastS3Put {
     this.#credentials = options.credentials;
     this.#agent = options.agent;
     this.#request = options.endpoint.protocol === "https:" ? https.request : http.request;
-    this.#maxAttempts = options.maxAttempts;
+    this.#retry = options.retry;
     this.#connectionTimeout = options.connectionTimeout;
     this.#socketTimeout = options.socketTimeout;
   }
@@ -148,14 +136,18 @@ export class FastS3Put {
     if (this.#credentials.sessionToken) {
       headers["x-amz-security-token"] = this.#credentials.sessionToken;
     }
-    let attempt = 0;
-    while (true) {
-      attempt++;
+    let firstFailureAt: number | undefined;
+    for (let retry = 0;; retry++) {
       try {
         return await this.#send("PUT", path, headers, request.body, request.signal);
       } catch (e) {
-        if (attempt >= this.#maxAttempts || request.signal?.aborted || !isRetryable(e)) throw e;
-        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt), request.signal);
+        if (request.signal?.aborted) throw e;
+        firstFailureAt ??= Date.now();
+        const kind = retryKind(e);
+        const delay = kind && retryDelay(this.#retry, retry, kind, firstFailureAt);
+        if (delay === undefined) throw e;
+        this.retries++;
+        await sleep(delay, request.signal);
       }
     }
   }
@@ -293,13 +285,6 @@ function s3Error(status: number, body: string, headers: http.IncomingHttpHeaders
       requestId: headers["x-amz-request-id"] as string | undefined,
     },
   });
-}
-
-function isRetryable(e: unknown): boolean {
-  const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  const status = err.$metadata?.httpStatusCode;
-  if (status !== undefined && RETRYABLE_STATUS.has(status)) return true;
-  return RETRYABLE_CODES.has(err.name ?? "") || RETRYABLE_CODES.has(err.code ?? "");
 }
 
 function abortError(signal: AbortSignal): Error {

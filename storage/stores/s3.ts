@@ -47,7 +47,12 @@ import type {
   StoreObject,
   UploadBody,
 } from "./types.ts";
-import { type S3ErrorContext, toStorageError } from "./_s3_errors.ts";
+import {
+  type RetryPolicy,
+  type S3ErrorContext,
+  S3RetryStrategy,
+  toStorageError,
+} from "./_s3_errors.ts";
 import { FastS3Put } from "./_s3_fast.ts";
 
 const MiB = 1024 * 1024;
@@ -57,8 +62,16 @@ const MAX_PARTS = 10_000;
 const MAX_SINGLE_PUT = 5 * 1024 * MiB;
 /** Connect timeout per attempt: an unreachable endpoint fails in bounded time. */
 const CONNECTION_TIMEOUT_MS = 5_000;
-/** A socket idle this long (no byte either way) fails the request. */
-const SOCKET_IDLE_TIMEOUT_MS = 120_000;
+/** A socket idle this long (no byte either way) fails the attempt. */
+const SOCKET_IDLE_TIMEOUT_MS = 30_000;
+/** No retry starts later than this after a request's first failure. */
+const MAX_RETRY_TIME_MS = 20_000;
+/** Base of the exponential backoff between attempts. */
+const RETRY_BASE_DELAY_MS = 100;
+/** Longest single wait between attempts. */
+const RETRY_MAX_DELAY_MS = 5_000;
+/** How long a deferred multipart abort may take (server still down: try again later). */
+const DEFERRED_ABORT_TIMEOUT_MS = 5_000;
 /** Parallel single-object deletes when `batchDelete` is off. */
 const DELETE_CONCURRENCY = 16;
 /** Parallel `DeleteObjects` batches. */
@@ -107,8 +120,20 @@ export interface S3StoreOptions {
   provider?: string;
   /** `DeleteObjects` in batches of 1000 (default true); false: parallel `DeleteObject`s. */
   batchDelete?: boolean;
-  /** Attempts per request including retries of transient errors; default 5. */
+  /**
+   * Attempts per request including retries of transient errors (5xx, `SlowDown`, timeouts,
+   * connection reset or refused; never 4xx such as 400, 403, 404, 412); default 5. Waits
+   * between attempts grow exponentially with full jitter.
+   */
   maxAttempts?: number;
+  /** No retry starts later than this (ms) after a request's first failure; default 20 000. */
+  maxRetryTime?: number;
+  /** Base of the exponential backoff (ms); default 100 (throttling: 5×). */
+  retryBaseDelay?: number;
+  /** Connect timeout per attempt (ms); default 5 000. */
+  connectionTimeout?: number;
+  /** An attempt whose socket is idle (no byte either way) this long (ms) fails; default 30 000. */
+  socketTimeout?: number;
   /**
    * Send small `PutObject`s with a lean built-in SigV4 signer instead of the SDK (≈3× less
    * client CPU per request). Default true; used only with an explicit `endpoint`, path-style
@@ -161,6 +186,10 @@ export class S3Store implements ObjectStore {
   readonly #partSize: number;
   readonly #partConcurrency: number;
   readonly #batchDelete: boolean;
+  readonly #retryStrategy: S3RetryStrategy;
+  /** Multipart uploads whose abort failed (server unreachable): retried by later calls. */
+  readonly #pendingAborts = new Map<string, string>();
+  #flushing: Promise<void> | undefined;
   /** Set once the bucket was seen to exist (a 404 from HEAD then means "no such key"). */
   #bucketSeen = false;
   #closed = false;
@@ -213,6 +242,25 @@ export class S3Store implements ObjectStore {
     this.#partConcurrency = positiveInt(options.partConcurrency, 4, "partConcurrency", 1);
     const maxSockets = positiveInt(options.maxSockets, 64, "maxSockets", 1);
     const maxAttempts = positiveInt(options.maxAttempts, 5, "maxAttempts", 1);
+    const retry: RetryPolicy = {
+      maxAttempts,
+      baseDelayMs: positiveInt(options.retryBaseDelay, RETRY_BASE_DELAY_MS, "retryBaseDelay", 0),
+      maxDelayMs: RETRY_MAX_DELAY_MS,
+      maxRetryTimeMs: positiveInt(options.maxRetryTime, MAX_RETRY_TIME_MS, "maxRetryTime", 0),
+    };
+    const connectionTimeout = positiveInt(
+      options.connectionTimeout,
+      CONNECTION_TIMEOUT_MS,
+      "connectionTimeout",
+      1,
+    );
+    const socketTimeout = positiveInt(
+      options.socketTimeout,
+      SOCKET_IDLE_TIMEOUT_MS,
+      "socketTimeout",
+      1,
+    );
+    this.#retryStrategy = new S3RetryStrategy(retry);
     this.#batchDelete = options.batchDelete ?? true;
 
     const hasKey = options.accessKeyId != null && options.accessKeyId !== "";
@@ -240,12 +288,13 @@ export class S3Store implements ObjectStore {
       requestChecksumCalculation: checksum,
       responseChecksumValidation: checksum,
       maxAttempts,
+      retryStrategy: this.#retryStrategy as unknown as S3ClientConfig["retryStrategy"],
       // Options object: the SDK builds its NodeHttpHandler around our keep-alive agents.
       requestHandler: {
         httpAgent: this.#httpAgent,
         httpsAgent: this.#httpsAgent,
-        connectionTimeout: CONNECTION_TIMEOUT_MS,
-        socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+        connectionTimeout,
+        socketTimeout,
       },
     };
     if (endpoint !== undefined) config.endpoint = endpoint;
@@ -261,9 +310,9 @@ export class S3Store implements ObjectStore {
         region: this.region,
         credentials,
         agent: url.protocol === "https:" ? this.#httpsAgent : this.#httpAgent,
-        maxAttempts,
-        connectionTimeout: CONNECTION_TIMEOUT_MS,
-        socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+        retry,
+        connectionTimeout,
+        socketTimeout,
       });
     }
   }
@@ -314,6 +363,7 @@ export class S3Store implements ObjectStore {
   async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<StoreObject> {
     const ctx = this.#ctx("list", prefix, options.signal);
     ctx.key = undefined;
+    await this.#flushPendingAborts();
     let token: string | undefined;
     do {
       let page;
@@ -392,6 +442,7 @@ export class S3Store implements ObjectStore {
       : "object changed since it was listed";
     try {
       if (options.signal?.aborted) throw options.signal.reason;
+      await this.#flushPendingAborts();
       if ("data" in body) return await this.#putSingle(key, body.data, options, ctx);
       if (body.size > this.#multipartThreshold) {
         return await this.#putMultipart(key, body.path, body.size, options, ctx);
@@ -417,14 +468,16 @@ export class S3Store implements ObjectStore {
 
   /**
    * Streams the object into `destinationPath`, hashing on the fly. Fails with `NOT_FOUND`
-   * for a missing key and with `STORAGE_ERROR` when fewer bytes arrive than announced; the
-   * partial file is removed on failure.
+   * for a missing key, with `STORAGE_ERROR` when fewer bytes arrive than announced, and with
+   * `CORRUPT_DOWNLOAD` when the content's MD5 differs from the one the response declares
+   * (`md5` metadata or a plain-MD5 ETag); the partial file is removed on failure.
    */
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
     const ctx = this.#ctx("get", key, options.signal);
     const hash = createHash("md5");
     let size = 0;
     let expected: number | undefined;
+    let expectedMd5: string | undefined;
     try {
       if (options.signal?.aborted) throw options.signal.reason;
       const out = await this.#client.send(
@@ -433,6 +486,7 @@ export class S3Store implements ObjectStore {
       );
       this.#bucketSeen = true;
       expected = out.ContentLength;
+      expectedMd5 = this.#contentMd5(out);
       const source = (out.Body as Readable | undefined) ?? Readable.from([]);
       const onProgress = options.onProgress;
       const meter = new Transform({
@@ -457,7 +511,15 @@ export class S3Store implements ObjectStore {
         { key, bucket: this.bucket },
       );
     }
-    return { size, md5: hash.digest("hex") };
+    const md5 = hash.digest("hex");
+    if (expectedMd5 !== undefined && md5 !== expectedMd5) {
+      await rm(destinationPath, { force: true }).catch(() => {});
+      throw new StorageError(
+        `Cannot get "${ctx.what}"${this.#where}: received content has MD5 ${md5}, expected ${expectedMd5} (corrupted in transit; retry)`,
+        { code: "CORRUPT_DOWNLOAD", key, bucket: this.bucket },
+      );
+    }
+    return { size, md5 };
   }
 
   /**
@@ -513,15 +575,30 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  /** Destroys the SDK client and its connection pool. Idempotent. */
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#client.destroy();
-      this.#httpAgent.destroy();
-      this.#httpsAgent.destroy();
-    }
-    return Promise.resolve();
+  /** Retries made so far by this store (both request paths), for diagnostics and tests. */
+  get retryCount(): number {
+    return this.#retryStrategy.retries + (this.#fast?.retries ?? 0);
+  }
+
+  /**
+   * Multipart uploads that could not be aborted when they failed (the server was
+   * unreachable). Later calls (`list`, `put`, `close`) try again to abort them.
+   */
+  get pendingAborts(): number {
+    return this.#pendingAborts.size;
+  }
+
+  /**
+   * Tries once more (bounded in time) to abort pending multipart uploads, then destroys the
+   * SDK client and its connection pool. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#flushPendingAborts();
+    this.#closed = true;
+    this.#client.destroy();
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
   }
 
   /** The location, e.g. `s3://b at http://127.0.0.1:7480`. */
@@ -559,6 +636,56 @@ export class S3Store implements ObjectStore {
       `Cannot put "${ctx.what}"${this.#where}: file "${path}" is no longer ${size} bytes long (it changed while uploading; retry)`,
       { key: ctx.key, bucket: this.bucket },
     );
+  }
+
+  /** Aborts a multipart upload; when that fails (server gone), remembers it for later. */
+  async #abortUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+      );
+    } catch (e) {
+      if ((e as { name?: string }).name !== "NoSuchUpload" && httpStatus(e) !== 404) {
+        this.#pendingAborts.set(uploadId, key);
+      }
+    }
+  }
+
+  /** Best effort, bounded in time: aborts uploads whose abort failed earlier. */
+  async #flushPendingAborts(): Promise<void> {
+    if (this.#pendingAborts.size === 0 || this.#closed) return;
+    this.#flushing ??= (async () => {
+      for (const [uploadId, key] of [...this.#pendingAborts]) {
+        try {
+          await this.#client.send(
+            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+            { abortSignal: AbortSignal.timeout(DEFERRED_ABORT_TIMEOUT_MS) },
+          );
+          this.#pendingAborts.delete(uploadId);
+        } catch (e) {
+          if ((e as { name?: string }).name === "NoSuchUpload" || httpStatus(e) === 404) {
+            this.#pendingAborts.delete(uploadId);
+          } else break; // still unreachable: later
+        }
+      }
+    })().finally(() => this.#flushing = undefined);
+    await this.#flushing;
+  }
+
+  /** The MD5 a GET/HEAD response declares for the whole content (metadata, plain ETag). */
+  #contentMd5(out: {
+    ETag?: string;
+    Metadata?: Record<string, string>;
+    SSECustomerAlgorithm?: string;
+    ServerSideEncryption?: string;
+    ContentRange?: string;
+  }): string | undefined {
+    if (out.ContentRange !== undefined) return undefined;
+    const metaMd5 = out.Metadata?.md5;
+    if (metaMd5 !== undefined && /^[0-9a-fA-F]{32}$/.test(metaMd5)) return metaMd5.toLowerCase();
+    const encrypted = out.SSECustomerAlgorithm !== undefined ||
+      (out.ServerSideEncryption !== undefined && out.ServerSideEncryption !== "AES256");
+    return encrypted ? undefined : plainMd5(unquote(out.ETag));
   }
 
   #headToObject(key: string, out: HeadObjectCommandOutput, partNumber?: number): StoreObject {
@@ -662,12 +789,24 @@ export class S3Store implements ObjectStore {
     } catch (e) {
       const status = httpStatus(e);
       const missingKey = status === 404 && (e as { name?: string }).name !== "NoSuchBucket";
-      if (options.ifMatch !== undefined && (status === 412 || missingKey)) {
-        // A server insisting on a quoted ETag: retry once if the ETag really is current.
+      const conditional = options.ifNoneMatch || options.ifMatch !== undefined;
+      if (conditional && (status === 412 || (options.ifMatch !== undefined && missingKey))) {
         const current = status === 412
           ? await this.head(key, { signal: options.signal })
           : undefined;
-        if (current?.etag !== undefined && current.etag === unquote(options.ifMatch)) {
+        if (current !== undefined && current.md5 === md5) {
+          // The key already holds exactly this content: an earlier attempt of this request
+          // succeeded but its answer was lost (retried after a reset or timeout), or another
+          // writer stored the same bytes. Nothing would be overwritten — done.
+          this.#bucketSeen = true;
+          options.onProgress?.(data.byteLength);
+          return { key, size: data.byteLength, etag: current.etag, md5 };
+        }
+        // A server insisting on a quoted ETag: retry once if the ETag really is current.
+        if (
+          options.ifMatch !== undefined && current?.etag !== undefined &&
+          current.etag === unquote(options.ifMatch)
+        ) {
           out = await send(`"${current.etag}"`);
         } else {
           throw toStorageError(
@@ -748,6 +887,23 @@ export class S3Store implements ObjectStore {
       const indexes = Array.from({ length: count }, (_, i) => i);
       const workers = Math.min(this.#partConcurrency, count);
       const buffers: Buffer[] = [];
+      // The whole-file MD5 of what is actually sent, fed part by part in order (parts are
+      // handed out in order, so a worker waits at most for the read of the part before).
+      const whole = createHash("md5");
+      let hashedParts = 0;
+      const turns = new Map<number, () => void>();
+      const hashInOrder = async (i: number, data: Buffer, signal: AbortSignal) => {
+        if (hashedParts !== i) {
+          await new Promise<void>((resolve, reject) => {
+            turns.set(i, resolve);
+            signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+          });
+        }
+        whole.update(data);
+        hashedParts = i + 1;
+        turns.get(hashedParts)?.();
+        turns.delete(hashedParts);
+      };
       await runPool(indexes, workers, options.signal, async (i, poolSignal, worker) => {
         const offset = i * partSize;
         const length = Math.min(partSize, size - offset);
@@ -759,6 +915,7 @@ export class S3Store implements ObjectStore {
           if (bytesRead === 0) throw this.#changedError(ctx, path, size);
           filled += bytesRead;
         }
+        await hashInOrder(i, body, poolSignal);
         const out = await this.#client.send(
           new UploadPartCommand({
             Bucket: this.bucket,
@@ -774,24 +931,41 @@ export class S3Store implements ObjectStore {
         parts[i] = { PartNumber: i + 1, ETag: out.ETag };
         options.onProgress?.(length);
       });
-      // The file must not have grown either.
+      // The file must not have grown either, nor changed in place.
       if ((await file.stat()).size !== size) throw this.#changedError(ctx, path, size);
+      const sent = whole.digest("hex");
+      if (sent !== md5) {
+        throw new StorageError(
+          `Cannot put "${ctx.what}"${this.#where}: the content read from "${path}" has MD5 ${sent}, not the declared ${md5} (the file changed while uploading; retry)`,
+          { code: "LOCAL_FILE_CHANGED", key, bucket: this.bucket },
+        );
+      }
 
       // radosgw 16 ignores If-None-Match / If-Match on CompleteMultipartUpload: check with a
       // HEAD first (a write landing between this HEAD and the completion is not detected
       // there; servers that honour the headers — AWS — close that window).
       await this.#checkPrecondition(key, options, ctx);
-      const completed = await this.#client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: id,
-          MultipartUpload: { Parts: parts },
-          IfNoneMatch: options.ifNoneMatch ? "*" : undefined,
-          IfMatch: options.ifMatch === undefined ? undefined : `"${unquote(options.ifMatch)}"`,
-        }),
-        { abortSignal: options.signal },
-      );
+      let completed;
+      try {
+        completed = await this.#client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: id,
+            MultipartUpload: { Parts: parts },
+            IfNoneMatch: options.ifNoneMatch ? "*" : undefined,
+            IfMatch: options.ifMatch === undefined ? undefined : `"${unquote(options.ifMatch)}"`,
+          }),
+          { abortSignal: options.signal },
+        );
+      } catch (e) {
+        // A retried completion whose first attempt succeeded (answer lost): NoSuchUpload,
+        // and the object with this upload's MD5 and size is in place.
+        if ((e as { name?: string }).name !== "NoSuchUpload") throw e;
+        const current = await this.head(key, { signal: options.signal });
+        if (current === undefined || current.md5 !== md5 || current.size !== size) throw e;
+        completed = { ETag: current.etag };
+      }
       uploadId = undefined; // completed: nothing to abort any more
       let etag = unquote(completed.ETag);
       if (!etag) {
@@ -804,11 +978,7 @@ export class S3Store implements ObjectStore {
       }
       return { key, size, etag, md5 };
     } catch (e) {
-      if (uploadId !== undefined) {
-        await this.#client.send(
-          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
-        ).catch(() => {});
-      }
+      if (uploadId !== undefined) await this.#abortUpload(key, uploadId);
       throw toStorageError(e, ctx);
     } finally {
       await file.close().catch(() => {});

@@ -1,0 +1,249 @@
+/**
+ * A small fault-injecting HTTP proxy for reliability tests: it listens on 127.0.0.1, forwards
+ * every request unchanged (the `Host` header included, so SigV4 signatures stay valid) to an
+ * upstream S3 server, records each request (method, path, query, headers, status), and can
+ * be told to misbehave for requests matching a rule:
+ *
+ * - answer with an HTTP status and an S3 error code (`{ status: 503, code: "SlowDown" }`),
+ * - reset the connection (`"reset"`), optionally after receiving the request body,
+ * - hang without answering (`"hang"`, until the client gives up),
+ * - delay forwarding (`{ delayMs }`),
+ * - forward but flip one byte of the response body (`"corrupt"`),
+ * - forward, let the server act, then drop the connection instead of answering
+ *   (`"lose-answer"`: the ambiguous failure where a write succeeded but the client never
+ *   learns it).
+ *
+ * Rules apply to the first `times` matching requests (default: every one). Only `node:`
+ * built-ins are used, so the tests also run compiled under Node.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** What a rule does to a matching request. */
+export type FaultAction =
+  | { status: number; code?: string }
+  | "reset"
+  | "hang"
+  | "corrupt"
+  | "lose-answer"
+  | { delayMs: number };
+
+/**
+ * A fault rule: which requests it matches and what it does to them.
+ *
+ * @example
+ * ```ts
+ * import type { FaultRule } from "./_fault_proxy.ts";
+ * const rule: FaultRule = { method: "PUT", times: 2, action: { status: 503, code: "SlowDown" } };
+ * ```
+ */
+export interface FaultRule {
+  /** HTTP method to match (default: any). */
+  method?: string;
+  /** Matches the path (without query); a string matches as a substring. */
+  path?: RegExp | string;
+  /** Matches the query string (without `?`); a string matches as a substring. */
+  query?: RegExp | string;
+  /** Applies to this many matching requests, then is spent (default: unlimited). */
+  times?: number;
+  /** What to do. */
+  action: FaultAction;
+}
+
+/**
+ * One request the proxy saw.
+ *
+ * @example
+ * ```ts
+ * import type { SeenRequest } from "./_fault_proxy.ts";
+ * const r: SeenRequest = { method: "PUT", path: "/b/k", query: "", headers: {}, fault: undefined };
+ * ```
+ */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  query: string;
+  headers: http.IncomingHttpHeaders;
+  /** The action applied, or undefined when forwarded untouched. */
+  fault?: string;
+  /** Status sent back (undefined for reset / hang / unfinished). */
+  status?: number;
+}
+
+function matches(rule: FaultRule, method: string, path: string, query: string): boolean {
+  if (rule.method !== undefined && rule.method.toUpperCase() !== method) return false;
+  const test = (m: RegExp | string | undefined, s: string) =>
+    m === undefined || (typeof m === "string" ? s.includes(m) : m.test(s));
+  return test(rule.path, path) && test(rule.query, query);
+}
+
+function describeAction(a: FaultAction): string {
+  if (typeof a === "string") return a;
+  if ("status" in a) return `status ${a.status}${a.code ? ` ${a.code}` : ""}`;
+  return `delay ${a.delayMs} ms`;
+}
+
+/**
+ * The proxy. Start with {@linkcode FaultProxy.start}, stop with {@linkcode FaultProxy.close}.
+ *
+ * @example
+ * ```ts
+ * import { FaultProxy } from "./_fault_proxy.ts";
+ * const proxy = await FaultProxy.start("http://127.0.0.1:7480");
+ * proxy.addRule({ method: "PUT", times: 1, action: "reset" });
+ * console.log(proxy.url); // http://127.0.0.1:<port>
+ * await proxy.close();
+ * ```
+ */
+export class FaultProxy {
+  /** Every request seen, in arrival order. */
+  readonly requests: SeenRequest[] = [];
+  readonly #server: http.Server;
+  readonly #upstream: URL;
+  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  readonly #rules: { rule: FaultRule; left: number }[] = [];
+  readonly #hanging = new Set<http.ServerResponse>();
+  #port = 0;
+
+  private constructor(upstream: string) {
+    this.#upstream = new URL(upstream);
+    this.#server = http.createServer((req, res) => this.#handle(req, res));
+    this.#server.keepAliveTimeout = 2_000;
+  }
+
+  /** Starts a proxy in front of `upstream` on a free 127.0.0.1 port. */
+  static async start(upstream: string): Promise<FaultProxy> {
+    const p = new FaultProxy(upstream);
+    await new Promise<void>((resolve, reject) => {
+      p.#server.once("error", reject);
+      p.#server.listen(0, "127.0.0.1", () => resolve());
+    });
+    p.#port = (p.#server.address() as AddressInfo).port;
+    return p;
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** Adds a rule (rules are tried in the order added; the first live match applies). */
+  addRule(rule: FaultRule): void {
+    this.#rules.push({ rule, left: rule.times ?? Infinity });
+  }
+
+  /** Removes every rule and forgets the recorded requests. */
+  reset(): void {
+    this.#rules.length = 0;
+    this.requests.length = 0;
+  }
+
+  /** Requests seen matching `method` and `path` (substring or RegExp) and `query`. */
+  count(filter: { method?: string; path?: RegExp | string; query?: RegExp | string } = {}): number {
+    return this.requests.filter((r) =>
+      matches({ ...filter, action: "hang" }, r.method, r.path, r.query)
+    ).length;
+  }
+
+  /** Stops listening, drops every connection (hanging ones too). */
+  async close(): Promise<void> {
+    for (const res of this.#hanging) res.socket?.destroy();
+    this.#hanging.clear();
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections?.();
+    this.#agent.destroy();
+    await closed;
+  }
+
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? "" : url.slice(q + 1);
+    const method = req.method ?? "GET";
+    const seen: SeenRequest = { method, path, query, headers: { ...req.headers } };
+    this.requests.push(seen);
+    const live = this.#rules.find((r) => r.left > 0 && matches(r.rule, method, path, query));
+    if (live === undefined) return this.#forward(req, res, seen);
+    live.left--;
+    const action = live.rule.action;
+    seen.fault = describeAction(action);
+    if (action === "reset") {
+      // Let the client send its body, then drop the connection without an answer.
+      req.resume();
+      const drop = () => req.socket.destroy();
+      req.once("end", drop);
+      req.once("error", drop);
+      return;
+    }
+    if (action === "hang") {
+      req.resume();
+      this.#hanging.add(res);
+      res.once("close", () => this.#hanging.delete(res));
+      return;
+    }
+    if (action === "corrupt") return this.#forward(req, res, seen, "corrupt");
+    if (action === "lose-answer") return this.#forward(req, res, seen, "lose");
+    if ("delayMs" in action) {
+      const timer = setTimeout(() => this.#forward(req, res, seen), action.delayMs);
+      res.once("close", () => clearTimeout(timer));
+      return;
+    }
+    req.resume();
+    req.once("end", () => {
+      const code = action.code ?? `Injected${action.status}`;
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
+        `<Message>injected by the fault proxy</Message></Error>`;
+      seen.status = action.status;
+      res.writeHead(action.status, {
+        "content-type": "application/xml",
+        "content-length": String(Buffer.byteLength(body)),
+      });
+      res.end(method === "HEAD" ? undefined : body);
+    });
+  }
+
+  #forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    seen: SeenRequest,
+    mode?: "corrupt" | "lose",
+  ): void {
+    const up = http.request({
+      host: this.#upstream.hostname,
+      port: this.#upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      agent: this.#agent,
+    }, (upRes) => {
+      seen.status = upRes.statusCode;
+      if (mode === "lose") {
+        upRes.resume();
+        upRes.once("end", () => res.socket?.destroy());
+        return;
+      }
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      let flipped = mode !== "corrupt";
+      upRes.on("data", (chunk: Buffer) => {
+        if (!flipped && chunk.byteLength > 0) {
+          const copy = Buffer.from(chunk);
+          copy[0] ^= 0xff;
+          chunk = copy;
+          flipped = true;
+        }
+        res.write(chunk);
+      });
+      upRes.on("end", () => res.end());
+      upRes.on("error", () => res.socket?.destroy());
+    });
+    up.on("error", () => res.socket?.destroy());
+    res.once("close", () => {
+      if (!res.writableFinished) up.destroy();
+    });
+    req.pipe(up);
+  }
+}
