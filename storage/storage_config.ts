@@ -71,6 +71,12 @@ export interface RemoteStorageConfig {
   checksumMode?: "WHEN_REQUIRED" | "WHEN_SUPPORTED";
   /** Attempts per request on transient errors. @default {5} */
   maxAttempts?: number;
+  /** No retry starts later than this many ms after a request's first failure (S3). @default {20000} */
+  maxRetryTime?: number;
+  /** Connect timeout per attempt in ms (S3). @default {5000} */
+  connectionTimeout?: number;
+  /** An attempt whose socket is idle this many ms fails (S3). @default {30000} */
+  socketTimeout?: number;
 }
 
 /** S3-compatible provider ids handled by the S3 store. */
@@ -136,6 +142,12 @@ export interface NormalizedStorageConfig {
   checksumMode?: "WHEN_REQUIRED" | "WHEN_SUPPORTED";
   /** Attempts per request. */
   maxAttempts?: number;
+  /** Retry time budget in ms. */
+  maxRetryTime?: number;
+  /** Connect timeout in ms. */
+  connectionTimeout?: number;
+  /** Idle socket timeout in ms. */
+  socketTimeout?: number;
 }
 
 function bad(field: string, state: string, hint: string): ConfigError {
@@ -282,6 +294,9 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     checksumMode: (optString(c, "checksumMode") as NormalizedStorageConfig["checksumMode"]) ??
       undefined,
     maxAttempts: num("maxAttempts") ?? num("max_attempts"),
+    maxRetryTime: num("maxRetryTime") ?? num("max_retry_time"),
+    connectionTimeout: num("connectionTimeout") ?? num("connection_timeout"),
+    socketTimeout: num("socketTimeout") ?? num("socket_timeout"),
   };
 }
 

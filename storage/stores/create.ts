@@ -49,6 +49,14 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
     });
   }
   const { S3Store } = await import("./s3.ts");
+  const tuning = {
+    ...(conf.multipartThreshold ? { multipartThreshold: conf.multipartThreshold } : {}),
+    ...(conf.partSize ? { partSize: conf.partSize } : {}),
+    ...(conf.maxAttempts ? { maxAttempts: conf.maxAttempts } : {}),
+    ...(conf.maxRetryTime ? { maxRetryTime: conf.maxRetryTime } : {}),
+    ...(conf.connectionTimeout ? { connectionTimeout: conf.connectionTimeout } : {}),
+    ...(conf.socketTimeout ? { socketTimeout: conf.socketTimeout } : {}),
+  };
   if (conf.provider === "google_storage") {
     const { gcsS3StoreOptions } = await import("./gcs.ts");
     return new S3Store({
@@ -59,8 +67,7 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
         endpoint: conf.endpoint,
         region: conf.region,
       }),
-      ...(conf.multipartThreshold ? { multipartThreshold: conf.multipartThreshold } : {}),
-      ...(conf.partSize ? { partSize: conf.partSize } : {}),
+      ...tuning,
     });
   }
   if (!S3_COMPATIBLE_PROVIDERS.includes(conf.provider)) {
@@ -75,8 +82,6 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
     sessionToken: conf.sessionToken,
     provider: conf.provider,
     checksumMode: conf.checksumMode,
-    multipartThreshold: conf.multipartThreshold,
-    partSize: conf.partSize,
-    maxAttempts: conf.maxAttempts,
+    ...tuning,
   });
 }

@@ -223,3 +223,24 @@ describe("redactedConfig", () => {
     expect(storage.conf.secret).toBe(SECRET);
   });
 });
+
+describe("normalizeStorageConfig: transfer tuning", () => {
+  it("accepts retry and timeout settings in both spellings and rejects non-positive ones", () => {
+    const n = normalizeStorageConfig({
+      provider: "s3",
+      bucket: "b-1",
+      maxAttempts: 2,
+      max_retry_time: 1000,
+      connection_timeout: 300,
+      socketTimeout: 400,
+    } as never);
+    expect(n).toMatchObject({
+      maxAttempts: 2,
+      maxRetryTime: 1000,
+      connectionTimeout: 300,
+      socketTimeout: 400,
+    });
+    expect(() => normalizeStorageConfig({ provider: "s3", bucket: "b-1", socketTimeout: -1 }))
+      .toThrow(/socketTimeout/);
+  });
+});
