@@ -262,6 +262,26 @@ export class RemoteStorage {
     };
   }
 
+  /** Applies a plan with the options shared by push and pull. */
+  #apply(
+    summary: TransactionSummary,
+    ctx: PlanContext,
+    o: { force?: boolean; dryrun?: boolean; signal?: AbortSignal },
+  ): Promise<TransactionSummary> {
+    return applyPlan(summary, {
+      store: ctx.store,
+      force: o.force ?? false,
+      dryrun: o.dryrun ?? false,
+      concurrency: ctx.concurrency,
+      events: ctx.events,
+      signal: o.signal,
+      addExtraToUpload: summary.syncDirection === "push"
+        ? this.#options.addExtraToUpload
+        : undefined,
+      remoteHashExtractor: this.#options.remoteHashExtractor,
+    });
+  }
+
   /** The full key prefix of a remote path (keeps a trailing `/`). */
   #fullRemotePath(remotePath: string): string {
     const rp = remotePath.replace(/\/{2,}/g, "/").replace(/^\/+/, "");
@@ -297,16 +317,7 @@ export class RemoteStorage {
     const events = this.#events(options.usePbar);
     const ctx = this.#ctx(store, options, events);
     const summary = await planPush(ctx, path, options.localPathPrefix);
-    return await applyPlan(summary, {
-      store,
-      force: options.force ?? false,
-      dryrun: options.dryrun ?? false,
-      concurrency: ctx.concurrency,
-      events,
-      signal: options.signal,
-      addExtraToUpload: this.#options.addExtraToUpload,
-      remoteHashExtractor: this.#options.remoteHashExtractor,
-    });
+    return await this.#apply(summary, ctx, options);
   }
 
   /**
@@ -348,15 +359,7 @@ export class RemoteStorage {
     const events = this.#events(options.usePbar);
     const ctx = this.#ctx(store, options, events);
     const summary = await planPull(ctx, rp, { localBaseDir });
-    return await applyPlan(summary, {
-      store,
-      force: options.force ?? false,
-      dryrun: options.dryrun ?? false,
-      concurrency: ctx.concurrency,
-      events,
-      signal: options.signal,
-      remoteHashExtractor: this.#options.remoteHashExtractor,
-    });
+    return await this.#apply(summary, ctx, options);
   }
 
   /**
