@@ -35,8 +35,11 @@ export interface Md5sumOptions {
 export async function md5sum(path: string, options: Md5sumOptions = {}): Promise<string> {
   options.signal?.throwIfAborted();
   let isFile = false;
+  let size = 0;
   try {
-    isFile = (await stat(path)).isFile();
+    const st = await stat(path);
+    isFile = st.isFile();
+    size = st.size;
   } catch (e) {
     throw new AccsrError(`Cannot hash "${path}": no such file (check the path)`, {
       code: "NOT_A_FILE",
@@ -52,7 +55,8 @@ export async function md5sum(path: string, options: Md5sumOptions = {}): Promise
     );
   }
   const hash = createHash("md5");
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  // small files: one small read (a 1 MiB buffer per tiny file costs more than the hashing)
+  const stream = createReadStream(path, { highWaterMark: Math.min(1 << 20, Math.max(size, 4096)) });
   const signal = options.signal;
   const onAbort = () => stream.destroy();
   signal?.addEventListener("abort", onAbort, { once: true });

@@ -187,7 +187,7 @@ else
   echo "${#TEST_FILES[@]} test files"
   # files run in parallel; Node's default (CPUs - 1) is 1 on a 2-CPU runner, and the S3/Azure
   # tests mostly wait on the network
-  if (cd "$CONSUMER" && timeout 600 node --test --test-concurrency="${NODE_TEST_CONCURRENCY:-4}" \
+  if (cd "$CONSUMER" && ACCSR_REPO_ROOT="$ROOT" timeout 600 node --test --test-concurrency="${NODE_TEST_CONCURRENCY:-4}" \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$WORK/tap.txt" \
     "${TEST_FILES[@]}"); then

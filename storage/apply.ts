@@ -16,6 +16,7 @@ import { runPool } from "./pool.ts";
 import { readableSize, type SyncEvents } from "./progress.ts";
 import { type RemoteObject, SyncObject, type TransactionSummary } from "./summary.ts";
 import type { ObjectStore, StoreObject } from "./stores/types.ts";
+import type { HashCache } from "./hashing.ts";
 
 /**
  * Options of {@linkcode applyPlan}.
@@ -39,6 +40,14 @@ export interface ApplyOptions {
   remoteHashExtractor?: (o: RemoteObject) => string | undefined;
   /** Files up to this size are read into memory once (hash + upload from one read). */
   inMemoryLimit?: number;
+  /** Records the MD5 of every file uploaded or downloaded, so the next plan need not hash it. */
+  hashCache?: HashCache;
+}
+
+/** Per-transaction state shared by the transfers. */
+interface TransferState {
+  /** Folders created (or being created) for downloads: one `mkdir -p` per folder. */
+  dirs: Map<string, Promise<unknown>>;
 }
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
@@ -88,6 +97,7 @@ async function upload(
   warnOnce: (m: string) => void,
 ): Promise<SyncObject> {
   const localPath = obj.localPath!;
+  const started = Date.now();
   const before = await stat(localPath);
   const limit = o.inMemoryLimit ?? 8 * 1024 * 1024;
   let md5: string;
@@ -141,19 +151,30 @@ async function upload(
   }
   const after = await stat(localPath);
   // ctime and inode too: an in-place rewrite with the old mtime restored, or a replacement.
-  // Files read into memory are cheap to hash again, which also catches a rewrite that keeps
-  // size and times (Deno reports ctime in whole seconds). Streamed files were checked
-  // against their MD5 by the store while they were read.
+  // Where ctime has only whole seconds (Deno) and the file's ctime falls in a second the
+  // upload overlapped, a rewrite keeping size and times is invisible to stat: files read into
+  // memory are then hashed again. Streamed files were checked against their MD5 by the store
+  // while they were read.
+  const coarseRecent = after.ctimeMs % 1000 === 0 &&
+    after.ctimeMs >= Math.floor(started / 1000) * 1000;
   if (
     after.size !== before.size || after.mtimeMs !== before.mtimeMs ||
     after.ctimeMs !== before.ctimeMs || after.ino !== before.ino ||
-    ("data" in body && md5Bytes(await readFile(localPath, { signal: o.signal })) !== md5)
+    ("data" in body && coarseRecent &&
+      md5Bytes(await readFile(localPath, { signal: o.signal })) !== md5)
   ) {
     throw new AccsrError(
       `Cannot push "${localPath}": the file changed while it was uploaded; the remote holds the version read before the change (run the push again with force to upload the current content)`,
       { code: "LOCAL_FILE_CHANGED" },
     );
   }
+  o.hashCache?.set({
+    absPath: localPath,
+    size: after.size,
+    mtimeMs: after.mtimeMs,
+    ctimeMs: after.ctimeMs,
+    ino: after.ino,
+  }, md5);
   const remoteObj = toRemoteObject({ ...stored, md5: stored.md5 ?? md5 });
   return new SyncObject({
     syncDirection: "push",
@@ -168,13 +189,19 @@ async function upload(
   });
 }
 
-async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
+async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Promise<SyncObject> {
   const localPath = obj.localPath!;
   const remote = obj.remoteObj!;
   const dir = path.dirname(localPath);
-  await mkdir(dir, { recursive: true });
+  let made = st.dirs.get(dir);
+  if (made === undefined) {
+    made = mkdir(dir, { recursive: true });
+    st.dirs.set(dir, made);
+  }
+  await made;
   // Short and fixed-length: fits wherever the final name fits (no ENAMETOOLONG).
   const tmp = path.join(dir, `.accsr-${randomBytes(6).toString("hex")}.part`);
+  let placed = false; // renamed into place: nothing left to remove
   try {
     const got = await o.store.get(remote.name, tmp, {
       signal: o.signal,
@@ -197,10 +224,10 @@ async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
     }
     if (obj.existsLocally) {
       await rename(tmp, localPath);
+      placed = true;
     } else {
       try {
         await link(tmp, localPath); // create-only: never clobbers a file that appeared meanwhile
-        await unlink(tmp);
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === "EEXIST") {
@@ -211,8 +238,16 @@ async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
         }
         if (code === "EPERM" || code === "ENOTSUP" || code === "EXDEV" || code === "EOPNOTSUPP") {
           await rename(tmp, localPath); // file systems without hard links
+          placed = true;
         } else throw e;
       }
+    }
+    if (o.hashCache) {
+      const v = await stat(localPath);
+      o.hashCache.set(
+        { absPath: localPath, size: v.size, mtimeMs: v.mtimeMs, ctimeMs: v.ctimeMs, ino: v.ino },
+        got.md5,
+      );
     }
     return new SyncObject({
       syncDirection: "pull",
@@ -224,7 +259,7 @@ async function download(obj: SyncObject, o: ApplyOptions): Promise<SyncObject> {
       remoteHash: obj.remoteHash,
     });
   } finally {
-    await unlink(tmp).catch(() => {});
+    if (!placed) await unlink(tmp).catch(() => {});
   }
 }
 
@@ -288,6 +323,7 @@ export async function applyPlan(
     warned = true;
   };
   let counter = 0;
+  const state: TransferState = { dirs: new Map() };
   const results = await runPool(files, o.concurrency, async (obj) => {
     const n = ++counter;
     const size = readableSize(obj.getBytesTransferred());
@@ -299,7 +335,9 @@ export async function applyPlan(
     );
     o.events.fileStart?.(obj, n, total);
     try {
-      const synced = direction === "push" ? await upload(obj, o, warnOnce) : await download(obj, o);
+      const synced = direction === "push"
+        ? await upload(obj, o, warnOnce)
+        : await download(obj, o, state);
       summary.syncedFiles.push(synced);
       o.events.fileDone?.(synced, n, total);
       return synced;
@@ -311,6 +349,7 @@ export async function applyPlan(
     }
   }, { stopOnError: true, signal: o.signal });
   o.events.transferEnd?.();
+  await o.hashCache?.save();
   const failures = summary.failedFiles;
   const notStarted = results.filter((r) => r === undefined).length;
   if (failures.length === 0 && notStarted === 0) return summary;

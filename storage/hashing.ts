@@ -15,7 +15,10 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { md5sum } from "../loading/md5.ts";
+import { md5Bytes, md5sum } from "../loading/md5.ts";
+
+/** Files up to this size are hashed from one read. */
+const SMALL = 1 << 20;
 
 type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, md5: string];
 
@@ -97,7 +100,9 @@ export class HashCache {
   async md5(v: FileVersion, signal?: AbortSignal): Promise<string> {
     const hit = this.get(v);
     if (hit !== undefined) return hit;
-    const md5 = await md5sum(v.absPath, { signal });
+    const md5 = v.size <= SMALL
+      ? md5Bytes(await readFile(v.absPath, { signal }))
+      : await md5sum(v.absPath, { signal });
     // record only if the file did not change while it was read
     const after = await stat(v.absPath);
     if (after.size === v.size && after.mtimeMs === v.mtimeMs && after.ino === v.ino) {

@@ -33,6 +33,8 @@ export interface PlanContext {
   signal?: AbortSignal;
   /** Parallel hashing / head requests. */
   concurrency: number;
+  /** Set by the planner: the hash cache of the scanned folder, for the transfers to fill. */
+  hashCache?: HashCache;
 }
 
 async function listAll(
@@ -141,6 +143,7 @@ export async function planPush(
   const matches = matchPush(entries, listing);
 
   const cache = await HashCache.open(scanBase);
+  ctx.hashCache = cache;
   const summary = new TransactionSummary("push");
   const objs = await runPool(matches, ctx.concurrency, async (m) => {
     const base = {
@@ -235,6 +238,7 @@ export async function planPull(
     skip: skipPredicate(ctx.includeRegex, ctx.excludeRegex),
   });
   const cache = await HashCache.open(options.localBaseDir);
+  ctx.hashCache = cache;
   const summary = new TransactionSummary("pull");
   const results = await runPool(matches, ctx.concurrency, async (m) => {
     if (m.skip) return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }) };

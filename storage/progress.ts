@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-import cliProgress from "cli-progress";
+import type cliProgressTypes from "cli-progress";
 import type { SyncDirection, SyncObject } from "./summary.ts";
 
 /**
@@ -96,8 +96,29 @@ export function defaultReporter(
   const stream: ReporterStream = options.stream ?? process.stderr;
   const bar = options.usePbar && stream.isTTY === true;
   const verbose = options.verbose ?? true;
-  let pbar: cliProgress.SingleBar | undefined;
+  type Bar = cliProgressTypes.SingleBar;
+  let pbar: Bar | undefined;
   let done = 0;
+  // the bar library is loaded only when a bar will be drawn (it costs start-up time); a
+  // transfer that starts before it is loaded gets its bar as soon as it is
+  let lib: typeof cliProgressTypes | undefined;
+  let pending: { direction: string; bytes: number; force: boolean } | undefined;
+  const draw = (p: { direction: string; bytes: number; force: boolean }) => {
+    pbar = new lib!.SingleBar({
+      stream: stream as unknown as NodeJS.WritableStream,
+      format: `${p.force ? "force " : ""}${p.direction}ing |{bar}| {percentage}% {done}/{all}`,
+      hideCursor: true,
+      clearOnComplete: false,
+    }, lib!.Presets.shades_classic);
+    pbar.start(p.bytes, done, { done: readableSize(done), all: readableSize(p.bytes) });
+  };
+  if (bar) {
+    void import("cli-progress").then((m) => {
+      lib = m.default;
+      if (pending) draw(pending);
+      pending = undefined;
+    }, () => {});
+  }
   return {
     log(level, message) {
       if (level === "warn") {
@@ -105,23 +126,18 @@ export function defaultReporter(
         stream.write(`warning: ${message}\n`);
       } else if (!bar && verbose) stream.write(`${message}\n`);
     },
-    transferStart({ direction, bytes, force }) {
+    transferStart(info) {
       if (!bar) return;
       done = 0;
-      pbar = new cliProgress.SingleBar({
-        stream: stream as unknown as NodeJS.WritableStream,
-        format: `${force ? "force " : ""}${direction}ing |{bar}| {percentage}% {done}/{all}`,
-        hideCursor: true,
-        clearOnComplete: false,
-      }, cliProgress.Presets.shades_classic);
-      pbar.start(bytes, 0, { done: readableSize(0), all: readableSize(bytes) });
+      if (lib === undefined) pending = info;
+      else draw(info);
     },
     bytes(n) {
-      if (!pbar) return;
       done += n;
-      pbar.increment(n, { done: readableSize(done) });
+      pbar?.increment(n, { done: readableSize(done) });
     },
     transferEnd() {
+      if (pending && lib === undefined) pending = undefined; // finished before the bar loaded
       pbar?.stop();
       pbar = undefined;
     },

@@ -279,6 +279,7 @@ export class RemoteStorage {
         ? this.#options.addExtraToUpload
         : undefined,
       remoteHashExtractor: this.#options.remoteHashExtractor,
+      hashCache: ctx.hashCache,
     });
   }
 

@@ -21,7 +21,11 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
-const SCRIPTS = fileURLToPath(new URL("../../scripts/s3/", import.meta.url));
+// beside the sources, or (compiled tests run from the npm package) in the repository named by
+// ACCSR_REPO_ROOT
+const SCRIPTS = process.env.ACCSR_REPO_ROOT
+  ? join(process.env.ACCSR_REPO_ROOT, "scripts", "s3") + "/"
+  : fileURLToPath(new URL("../../scripts/s3/", import.meta.url));
 
 /** `$CEPH_ROOT` (default `/tmp/ceph-rgw/root`). */
 export function cephRoot(): string {
