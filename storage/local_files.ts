@@ -149,10 +149,36 @@ function fileOf(displayPath: string, absPath: string, st: Stats): LocalFile {
   };
 }
 
-async function walk(absDir: string, display: string, out: LocalFile[]): Promise<void> {
-  let entries: Dirent[];
+/** Limits concurrent file-system calls (a wide tree would otherwise open thousands at once). */
+function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((r) => queue.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}
+
+/**
+ * Walks a directory tree: entries sorted by name, files before nothing in particular — the
+ * result order is the sorted depth-first order; `stat`s and sub-walks run in parallel.
+ */
+async function walk(
+  absDir: string,
+  display: string,
+  limit: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<LocalFile[]> {
+  let names: string[];
   try {
-    entries = await readdir(absDir, { withFileTypes: true });
+    // names only: Deno's `withFileTypes` costs one lstat per entry, and each file needs an
+    // lstat (or stat) anyway
+    names = await limit(() => readdir(absDir));
   } catch (e) {
     const code = (e as { code?: string }).code;
     throw invalid(
@@ -162,19 +188,23 @@ async function walk(absDir: string, display: string, out: LocalFile[]): Promise<
       e,
     );
   }
-  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  for (const e of entries) {
-    const abs = path.join(absDir, e.name);
-    const disp = joinDisplay(display, e.name);
-    if (e.isDirectory()) await walk(abs, disp, out);
-    else if (e.isFile() || e.isSymbolicLink()) {
-      const st = await statFollow(abs, disp);
+  names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const parts = await Promise.all(names.map(async (name): Promise<LocalFile[]> => {
+    const abs = path.join(absDir, name);
+    const disp = joinDisplay(display, name);
+    let st = await limit(() => lstat(abs)).catch((e) => {
+      if ((e as { code?: string }).code === "ENOENT") return undefined; // vanished meanwhile
+      throw invalid(disp, (e as Error).message, "check permissions", e);
+    });
+    if (st === undefined) return [];
+    if (st.isDirectory()) return await walk(abs, disp, limit);
+    if (st.isSymbolicLink()) {
+      st = await limit(() => statFollow(abs, disp));
       // symlinked directories are not descended (like os.walk); symlinked files count
-      if (st.isFile()) {
-        out.push(fileOf(disp, abs, st));
-      }
     }
-  }
+    return st.isFile() ? [fileOf(disp, abs, st)] : [];
+  }));
+  return parts.flat();
 }
 
 /**
@@ -208,7 +238,7 @@ export async function findLocalFiles(pattern: string, baseDir: string): Promise<
       continue; // missing: nothing found for this candidate
     }
     const st = lst.isSymbolicLink() ? await statFollow(abs, display) : lst;
-    if (st.isDirectory()) await walk(abs, display, out);
+    if (st.isDirectory()) { for (const f of await walk(abs, display, limiter(64))) out.push(f); }
     else if (st.isFile()) {
       out.push(fileOf(display, abs, st));
     }

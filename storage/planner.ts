@@ -14,7 +14,7 @@ import { AccsrError, NoFilesFoundError } from "../errors.ts";
 import { resolveRemoteHash } from "./equality.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
 import { commonPrefix, joinKey, keyToLocalPath } from "./keys.ts";
-import { findLocalFiles } from "./local_files.ts";
+import { findLocalFiles, hasGlobMagic } from "./local_files.ts";
 import { type PathPattern, skipPredicate } from "./patterns.ts";
 import { matchPull, matchPush } from "./plan.ts";
 import { runPool } from "./pool.ts";
@@ -128,6 +128,14 @@ export async function planPush(
   }
   const scanBase = prefix ?? process.cwd();
   ctx.events.log?.("info", `Scanning files in ${path.resolve(scanBase, p)}`);
+  // Without glob characters every key starts with the path's own key: list while scanning.
+  let earlyKey: string | undefined;
+  try {
+    earlyKey = hasGlobMagic(p) ? undefined : pushKey(ctx.basePath, p) || undefined;
+  } catch { /* ".." in the path: reported below for the files found */ }
+  const early = earlyKey === undefined ? undefined : listAll(ctx.store, earlyKey, ctx.signal);
+  early?.catch(() => {}); // awaited below; the scan may fail first
+  const cacheOpening = HashCache.open(scanBase);
   const files = await findLocalFiles(p, scanBase);
   if (files.length === 0) throw new NoFilesFoundError(localPath, prefix);
   const skip = skipPredicate(ctx.includeRegex, ctx.excludeRegex);
@@ -139,10 +147,12 @@ export async function planPush(
   const active = entries.filter((e) => !e.skip).map((e) => e.key);
   const listing = active.length === 0
     ? []
+    : early !== undefined && active.every((k) => k.startsWith(earlyKey!))
+    ? await early
     : await listAll(ctx.store, commonPrefix(active), ctx.signal);
   const matches = matchPush(entries, listing);
 
-  const cache = await HashCache.open(scanBase);
+  const cache = await cacheOpening;
   ctx.hashCache = cache;
   const summary = new TransactionSummary("push");
   const objs = await runPool(matches, ctx.concurrency, async (m) => {
