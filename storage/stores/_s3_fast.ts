@@ -1,10 +1,12 @@
 /**
- * A lean `PutObject` for small bodies: SigV4 signing with `node:crypto` and one `node:http(s)`
- * request on the store's keep-alive agent, bypassing the AWS SDK's middleware stack (which
- * costs ≈3× the client CPU per small request). Used by the S3 store only for path-style
- * requests to an explicit endpoint with static credentials; everything else goes through
- * the SDK. Errors are shaped like SDK errors (`name` = S3 error code, `$metadata`) so the
- * same mapping applies.
+ * The lean S3 request path: SigV4 signing with `node:crypto` (unsigned payload: object and
+ * part bodies carry `Content-MD5` instead) and plain `node:http(s)` requests on the store's keep-alive
+ * agent, bypassing the AWS SDK (whose middleware stack, XML parser and payload SHA-256 cost
+ * several times the client CPU, and whose module takes ≈0.15 s to load). Used by the S3
+ * store for path-style requests to an explicit endpoint with static credentials. Transient
+ * failures are retried with the store's {@linkcode RetryPolicy}; errors are shaped like SDK
+ * errors (`name` = the S3 error code read from the error XML, `$metadata`) so the same
+ * mapping applies.
  *
  * @module
  */
@@ -14,6 +16,14 @@ import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
+import type {
+  BodyConsumer,
+  CompleteInput,
+  ObjectHeaders,
+  PutObjectInput,
+  S3Ops,
+} from "./_s3_ops.ts";
+import { childText, type ListPage, parseListObjectsV2, parseXml } from "./_s3_xml.ts";
 
 /**
  * Static credentials for signing. Kept by the caller in a private field.
@@ -34,65 +44,84 @@ export interface FastCredentials {
 }
 
 /**
- * One `PutObject` request.
- *
- * @example
- * ```ts
- * import type { FastPutRequest } from "./_s3_fast.ts";
- * const r: FastPutRequest = { bucket: "b", key: "a.txt", body: new Uint8Array(3), contentMD5: "kAFQmDzST7DWlj99KOF/cg==" };
- * ```
- */
-export interface FastPutRequest {
-  /** Bucket name. */
-  bucket: string;
-  /** Object key. */
-  key: string;
-  /** The whole body. */
-  body: Uint8Array;
-  /** Base64 MD5 of the body. */
-  contentMD5: string;
-  /** Content type. */
-  contentType?: string;
-  /** User metadata (sent as `x-amz-meta-*`). */
-  metadata?: Record<string, string>;
-  /** Value of `If-None-Match`. */
-  ifNoneMatch?: string;
-  /** Value of `If-Match`. */
-  ifMatch?: string;
-  /** Cancels the request (and retries). */
-  signal?: AbortSignal;
-}
-
-/** Options of {@linkcode FastS3Put}. */
-interface FastS3PutOptions {
-  endpoint: URL;
-  region: string;
-  credentials: FastCredentials;
-  agent: http.Agent;
-  retry: RetryPolicy;
-  connectionTimeout: number;
-  socketTimeout: number;
-}
-
-/**
- * Signs and sends small `PutObject` requests directly (path-style URLs).
+ * Options of {@linkcode FastS3}.
  *
  * @example
  * ```ts
  * import http from "node:http";
- * import { FastS3Put } from "./_s3_fast.ts";
- * const agent = new http.Agent({ keepAlive: true });
- * const fast = new FastS3Put({
- *   endpoint: new URL("http://127.0.0.1:7480"), region: "us-east-1",
+ * import type { FastS3Options } from "./_s3_fast.ts";
+ * const o: FastS3Options = {
+ *   endpoint: new URL("http://127.0.0.1:7480"), region: "us-east-1", bucket: "b",
  *   credentials: { accessKeyId: "test", secretAccessKey: "testtesttest" },
- *   agent, connectionTimeout: 5000, socketTimeout: 30000,
+ *   agent: new http.Agent({ keepAlive: true }), connectionTimeout: 5000, socketTimeout: 30000,
  *   retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000, maxRetryTimeMs: 20000 },
- * });
+ * };
  * ```
  */
-export class FastS3Put {
+export interface FastS3Options {
+  /** Server URL (path-style requests go to `<endpoint>/<bucket>/<key>`). */
+  endpoint: URL;
+  /** Region for signing. */
+  region: string;
+  /** Bucket of every request. */
+  bucket: string;
+  /** Signing credentials. */
+  credentials: FastCredentials;
+  /** Keep-alive agent (`https.Agent` for an https endpoint). */
+  agent: http.Agent;
+  /** Retries of transient failures. */
+  retry: RetryPolicy;
+  /** Connect timeout per attempt, ms. */
+  connectionTimeout: number;
+  /** An attempt whose socket is idle this long fails, ms. */
+  socketTimeout: number;
+}
+
+/**
+ * One signed request.
+ *
+ * @example
+ * ```ts
+ * import type { FastRequest } from "./_s3_fast.ts";
+ * const r: FastRequest = { method: "GET", query: { "list-type": "2", prefix: "raw/" } };
+ * ```
+ */
+export interface FastRequest {
+  /** HTTP method. */
+  method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE";
+  /** Object key; undefined for a request on the bucket itself. */
+  key?: string;
+  /** Query parameters (undefined values are left out). */
+  query?: Record<string, string | undefined>;
+  /** Extra headers, names in lower case. */
+  headers?: Record<string, string>;
+  /** Request body. */
+  body?: Uint8Array;
+  /** Cancels the request and its retries. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Lean signed requests for one bucket: every {@linkcode S3Ops} operation, plus
+ * {@linkcode FastS3.request} for anything else.
+ *
+ * @example
+ * ```ts
+ * import http from "node:http";
+ * import { FastS3 } from "./_s3_fast.ts";
+ * const fast = new FastS3({
+ *   endpoint: new URL("http://127.0.0.1:7480"), region: "us-east-1", bucket: "data",
+ *   credentials: { accessKeyId: "test", secretAccessKey: "testtesttest" },
+ *   agent: new http.Agent({ keepAlive: true }), connectionTimeout: 5000, socketTimeout: 30000,
+ *   retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000, maxRetryTimeMs: 20000 },
+ * });
+ * const page = await fast.listPage("raw/", undefined);
+ * console.log(page.objects.length);
+ * ```
+ */
+export class FastS3 implements S3Ops {
   readonly #endpoint: URL;
-  readonly #basePath: string;
+  readonly #bucketPath: string;
   readonly #region: string;
   readonly #credentials: FastCredentials;
   readonly #agent: http.Agent;
@@ -105,9 +134,11 @@ export class FastS3Put {
   retries = 0;
 
   /** Prepares the signer; makes no request. */
-  constructor(options: FastS3PutOptions) {
+  constructor(options: FastS3Options) {
     this.#endpoint = options.endpoint;
-    this.#basePath = options.endpoint.pathname.replace(/\/+$/, "");
+    this.#bucketPath = `${options.endpoint.pathname.replace(/\/+$/, "")}/${
+      encodeRfc3986(options.bucket)
+    }`;
     this.#region = options.region;
     this.#credentials = options.credentials;
     this.#agent = options.agent;
@@ -117,80 +148,236 @@ export class FastS3Put {
     this.#socketTimeout = options.socketTimeout;
   }
 
-  /** Uploads the body; resolves with the ETag (quotes included, as S3 sends it). */
-  async put(request: FastPutRequest): Promise<{ etag: string }> {
-    const path = `${this.#basePath}/${encodePathSegment(request.bucket)}/${
-      request.key.split("/").map(encodePathSegment).join("/")
-    }`;
-    const headers: Record<string, string> = {
-      "content-length": String(request.body.byteLength),
-      "content-md5": request.contentMD5,
-      "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+  /** One `ListObjectsV2` page (at most 1000 keys). */
+  async listPage(
+    prefix: string,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ListPage> {
+    const query = {
+      "list-type": "2",
+      "max-keys": "1000",
+      prefix: prefix === "" ? undefined : prefix,
+      "continuation-token": token,
     };
-    if (request.contentType !== undefined) headers["content-type"] = request.contentType;
-    if (request.ifNoneMatch !== undefined) headers["if-none-match"] = request.ifNoneMatch;
-    if (request.ifMatch !== undefined) headers["if-match"] = request.ifMatch;
-    for (const [name, value] of Object.entries(request.metadata ?? {})) {
-      headers[`x-amz-meta-${name.toLowerCase()}`] = value;
-    }
+    const res = await this.request({ method: "GET", query, signal });
+    return parseListObjectsV2(res.body.toString("utf8"));
+  }
+
+  /** `HeadObject`. */
+  async head(key: string, partNumber?: number, signal?: AbortSignal): Promise<ObjectHeaders> {
+    const query = { partNumber: partNumber === undefined ? undefined : String(partNumber) };
+    return objectHeaders((await this.request({ method: "HEAD", key, query, signal })).headers);
+  }
+
+  /** `HeadBucket`. */
+  async headBucket(signal?: AbortSignal): Promise<void> {
+    await this.request({ method: "HEAD", signal });
+  }
+
+  /** `GetObject`: `consume` reads the body; on a transient failure it is called again. */
+  get(key: string, consume: BodyConsumer, signal?: AbortSignal): Promise<void> {
+    return this.#withRetries(
+      { method: "GET", key, signal },
+      (res) => consume(objectHeaders(res.headers), res),
+    );
+  }
+
+  /** `PutObject`; resolves with the ETag as sent. */
+  async put(input: PutObjectInput): Promise<string> {
+    const headers: Record<string, string> = { "content-md5": input.contentMD5 };
+    if (input.contentType !== undefined) headers["content-type"] = input.contentType;
+    if (input.ifNoneMatch) headers["if-none-match"] = "*";
+    if (input.ifMatch !== undefined) headers["if-match"] = input.ifMatch;
+    addMetadata(headers, input.metadata);
+    const res = await this.request({
+      method: "PUT",
+      key: input.key,
+      headers,
+      body: input.body,
+      signal: input.signal,
+    });
+    return String(res.headers.etag ?? "");
+  }
+
+  /** `CreateMultipartUpload`; resolves with the upload id. */
+  async createMultipart(
+    key: string,
+    contentType: string | undefined,
+    metadata: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const headers: Record<string, string> = {};
+    if (contentType !== undefined) headers["content-type"] = contentType;
+    addMetadata(headers, metadata);
+    const res = await this.request({
+      method: "POST",
+      key,
+      query: { uploads: "" },
+      headers,
+      signal,
+    });
+    const uploadId = childText(xmlResult(res), "UploadId");
+    if (!uploadId) throw new Error("CreateMultipartUpload returned no UploadId");
+    return uploadId;
+  }
+
+  /** `UploadPart` with `Content-MD5`; resolves with the part's ETag as sent. */
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+    contentMD5: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const res = await this.request({
+      method: "PUT",
+      key,
+      query: { partNumber: String(partNumber), uploadId },
+      headers: { "content-md5": contentMD5 },
+      body,
+      signal,
+    });
+    return String(res.headers.etag ?? "");
+  }
+
+  /** `CompleteMultipartUpload`; an error in a 200 answer is thrown like any other. */
+  async completeMultipart(input: CompleteInput): Promise<string> {
+    const parts = input.parts.map((p) =>
+      `<Part><ETag>${escapeXml(p.etag)}</ETag><PartNumber>${p.partNumber}</PartNumber></Part>`
+    ).join("");
+    const headers: Record<string, string> = { "content-type": "application/xml" };
+    if (input.ifNoneMatch) headers["if-none-match"] = "*";
+    if (input.ifMatch !== undefined) headers["if-match"] = input.ifMatch;
+    const res = await this.request({
+      method: "POST",
+      key: input.key,
+      query: { uploadId: input.uploadId },
+      headers,
+      body: Buffer.from(
+        `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts}</CompleteMultipartUpload>`,
+      ),
+      signal: input.signal,
+    });
+    return childText(xmlResult(res), "ETag") ?? "";
+  }
+
+  /** `AbortMultipartUpload`. */
+  async abortMultipart(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+    await this.request({ method: "DELETE", key, query: { uploadId }, signal });
+  }
+
+  /**
+   * Sends a signed request (retrying transient failures) and reads the whole answer. A non-2xx
+   * answer rejects with an SDK-shaped error named after the S3 error code.
+   */
+  request(
+    request: FastRequest,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    return this.#withRetries(request, async (res) => ({
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      body: await readAll(res),
+    }));
+  }
+
+  async #withRetries<T>(
+    request: FastRequest,
+    handle: (res: http.IncomingMessage) => Promise<T>,
+  ): Promise<T> {
+    const signal = request.signal;
+    const query = canonicalQuery(request.query);
+    const path = request.key === undefined
+      ? this.#bucketPath
+      : `${this.#bucketPath}/${request.key.split("/").map(encodeRfc3986).join("/")}`;
+    // Bodies go unsigned (objects and parts carry Content-MD5); no body: the SHA-256 of "".
+    const headers: Record<string, string> = {
+      ...request.headers,
+      "x-amz-content-sha256": request.body?.byteLength ? "UNSIGNED-PAYLOAD" : EMPTY_SHA256,
+    };
+    if (request.body?.byteLength) headers["content-length"] = String(request.body.byteLength);
     if (this.#credentials.sessionToken) {
       headers["x-amz-security-token"] = this.#credentials.sessionToken;
     }
     let firstFailureAt: number | undefined;
     for (let retry = 0;; retry++) {
       try {
-        return await this.#send("PUT", path, headers, request.body, request.signal);
+        return await this.#attempt(
+          request.method,
+          path,
+          query,
+          headers,
+          request.body,
+          signal,
+          handle,
+        );
       } catch (e) {
-        if (request.signal?.aborted) throw e;
+        if (signal?.aborted) throw e;
         firstFailureAt ??= Date.now();
         const kind = retryKind(e);
         const delay = kind && retryDelay(this.#retry, retry, kind, firstFailureAt);
         if (delay === undefined) throw e;
         this.retries++;
-        await sleep(delay, request.signal);
+        await sleep(delay, signal);
       }
     }
   }
 
-  #send(
+  /** One attempt; settles only once `handle` has settled (no stray writes after a retry). */
+  #attempt<T>(
     method: string,
     path: string,
+    query: string,
     baseHeaders: Record<string, string>,
-    body: Uint8Array,
+    body: Uint8Array | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<{ etag: string }> {
+    handle: (res: http.IncomingMessage) => Promise<T>,
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const headers = this.#sign(method, path, baseHeaders);
+    const headers = this.#sign(method, path, query, baseHeaders);
     return new Promise((resolve, reject) => {
       let settled = false;
+      let handling: Promise<unknown> | undefined;
       let connectTimer: ReturnType<typeof setTimeout> | undefined;
-      const finish = (error: unknown, value?: { etag: string }) => {
+      const finish = (error: unknown, value?: T) => {
         if (settled) return;
         settled = true;
         if (connectTimer !== undefined) clearTimeout(connectTimer);
         signal?.removeEventListener("abort", onAbort);
-        if (error !== undefined) reject(error);
-        else resolve(value!);
+        const done = () => error !== undefined ? reject(error) : resolve(value!);
+        if (error !== undefined && handling !== undefined) handling.then(done, done);
+        else done();
       };
       const req = this.#request({
         host: this.#endpoint.hostname.replace(/^\[(.*)\]$/, "$1"),
         port: this.#endpoint.port || undefined,
         method,
-        path,
+        path: query === "" ? path : `${path}?${query}`,
         headers,
         agent: this.#agent,
       }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", (e) => finish(e));
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            finish(undefined, { etag: String(res.headers.etag ?? "") });
-            return;
-          }
-          finish(s3Error(status, Buffer.concat(chunks).toString("utf8"), res.headers));
-        });
+        if (settled) {
+          // Aborted or timed out already (Deno may still deliver the answer): drop it, so
+          // that nothing (a destination file) is touched after the call returned.
+          res.destroy();
+          return;
+        }
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          readAll(res).then(
+            (text) => finish(s3Error(status, text.toString("utf8"), res.headers)),
+            (e) => finish(e),
+          );
+          return;
+        }
+        handling = handle(res).then(
+          (value) => finish(undefined, value),
+          (e) => {
+            if (!res.complete) req.destroy();
+            finish(prematureClose(e));
+          },
+        );
       });
       const onAbort = () => {
         req.destroy();
@@ -220,10 +407,14 @@ export class FastS3Put {
     });
   }
 
-  /** AWS Signature Version 4 with an unsigned payload (the body is covered by Content-MD5). */
-  #sign(method: string, path: string, baseHeaders: Record<string, string>): Record<string, string> {
-    const now = new Date();
-    const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  /** AWS Signature Version 4 (payload hash as in `x-amz-content-sha256`). */
+  #sign(
+    method: string,
+    path: string,
+    query: string,
+    baseHeaders: Record<string, string>,
+  ): Record<string, string> {
+    const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
     const date = amzDate.slice(0, 8);
     const headers: Record<string, string> = {
       ...baseHeaders,
@@ -235,7 +426,9 @@ export class FastS3Put {
       .join("");
     const signedHeaders = names.join(";");
     const canonicalRequest =
-      `${method}\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
+      `${method}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${
+        headers["x-amz-content-sha256"]
+      }`;
     const scope = `${date}/${this.#region}/s3/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${
       createHash("sha256").update(canonicalRequest).digest("hex")
@@ -254,30 +447,98 @@ export class FastS3Put {
   }
 }
 
+/** SHA-256 of the empty payload. */
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac("sha256", key).update(data).digest();
 }
 
-/** RFC 3986 encoding of one path segment, as SigV4 wants it for S3. */
-function encodePathSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(
+/** RFC 3986 encoding (everything but `A-Z a-z 0-9 - _ . ~`), as SigV4 wants it. */
+function encodeRfc3986(value: string): string {
+  return encodeURIComponent(value).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
 }
 
-/** An error shaped like the SDK's: `name` = S3 code, `$metadata.httpStatusCode`. */
+/** The SigV4 canonical query string, which is also what is sent. */
+function canonicalQuery(query: Record<string, string | undefined> | undefined): string {
+  if (query === undefined) return "";
+  const pairs: string[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) pairs.push(`${encodeRfc3986(name)}=${encodeRfc3986(value)}`);
+  }
+  return pairs.sort().join("&");
+}
+
+function addMetadata(headers: Record<string, string>, metadata?: Record<string, string>) {
+  for (const [name, value] of Object.entries(metadata ?? {})) {
+    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The root of an XML answer; an `<Error>` inside a 200 (S3 does that) is thrown. */
+function xmlResult(res: { status: number; headers: http.IncomingHttpHeaders; body: Buffer }) {
+  const text = res.body.toString("utf8");
+  const root = parseXml(text);
+  if (root.name === "Error") throw s3Error(res.status, text, res.headers);
+  return root;
+}
+
+function objectHeaders(h: http.IncomingHttpHeaders): ObjectHeaders {
+  const text = (v: string | string[] | undefined) => typeof v === "string" ? v : undefined;
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (name.startsWith("x-amz-meta-") && typeof value === "string") {
+      metadata[name.slice(11)] = value;
+    }
+  }
+  const modified = text(h["last-modified"]);
+  const parts = text(h["x-amz-mp-parts-count"]);
+  return {
+    etag: text(h.etag),
+    size: h["content-length"] === undefined ? undefined : Number(h["content-length"]),
+    lastModified: modified === undefined ? undefined : new Date(modified),
+    metadata,
+    sseCustomerAlgorithm: text(h["x-amz-server-side-encryption-customer-algorithm"]),
+    serverSideEncryption: text(h["x-amz-server-side-encryption"]),
+    partsCount: parts === undefined ? undefined : Number(parts),
+    contentRange: text(h["content-range"]),
+  };
+}
+
+async function readAll(res: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** An error shaped like the SDK's: `name` = S3 code from the error XML, `$metadata`. */
 function s3Error(status: number, body: string, headers: http.IncomingHttpHeaders): Error {
-  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1] ??
-    (status === 404
-      ? "NotFound"
-      : status === 403
-      ? "Forbidden"
-      : status === 412
-      ? "PreconditionFailed"
-      : `HTTP${status}`);
-  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? code;
-  return Object.assign(new Error(message), {
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const root = parseXml(body);
+    if (root.name === "Error") {
+      code = childText(root, "Code") || undefined;
+      message = childText(root, "Message") || undefined;
+    }
+  } catch {
+    // no XML (HEAD has no body): the status decides
+  }
+  code ??= status === 404
+    ? "NotFound"
+    : status === 403
+    ? "Forbidden"
+    : status === 412
+    ? "PreconditionFailed"
+    : `HTTP${status}`;
+  return Object.assign(new Error(message ?? code), {
     name: code,
     Code: code,
     $metadata: {
@@ -285,6 +546,17 @@ function s3Error(status: number, body: string, headers: http.IncomingHttpHeaders
       requestId: headers["x-amz-request-id"] as string | undefined,
     },
   });
+}
+
+/** A body that ends early is a dropped connection (worth a retry), whatever the stream says. */
+function prematureClose(error: unknown): unknown {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === "ERR_STREAM_PREMATURE_CLOSE"
+    ? Object.assign(new Error("the connection closed before the answer ended"), {
+      code: "ECONNRESET",
+      cause: error,
+    })
+    : error;
 }
 
 function abortError(signal: AbortSignal): Error {

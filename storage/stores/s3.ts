@@ -1,6 +1,12 @@
 /**
  * The S3 {@linkcode ObjectStore} (AWS S3, MinIO, Ceph radosgw, Google Cloud Storage's
- * interoperability API…), on the AWS SDK v3 with a keep-alive connection pool.
+ * interoperability API…) with a keep-alive connection pool.
+ *
+ * With an explicit endpoint, path-style URLs and static credentials, listings, HEADs, GETs,
+ * single PUTs and multipart uploads go through a lean built-in SigV4 signer
+ * (`_s3_fast.ts`); the AWS SDK v3 (`_s3_sdk.ts`) is then imported only for `createBucket`
+ * and `delete`. Otherwise (AWS's default credential chain, virtual-host URLs, flexible
+ * checksums, `fastPut: false`) every request goes through the SDK.
  *
  * Small bodies go up in one `PutObject` with `Content-MD5` (the server verifies the body);
  * bodies above `multipartThreshold` are streamed from the file as a multipart upload whose
@@ -11,33 +17,11 @@
  * @module
  */
 
-import {
-  AbortMultipartUploadCommand,
-  type CompletedPart,
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-  ListBucketsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
 import { type FileHandle, open, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { StorageError } from "../../errors.ts";
 import type {
   GetOptions,
@@ -53,7 +37,10 @@ import {
   S3RetryStrategy,
   toStorageError,
 } from "./_s3_errors.ts";
-import { FastS3Put } from "./_s3_fast.ts";
+import { FastS3 } from "./_s3_fast.ts";
+import type { ObjectHeaders, S3Ops } from "./_s3_ops.ts";
+import type { SdkS3, SdkS3Options } from "./_s3_sdk.ts";
+import type { ListPage } from "./_s3_xml.ts";
 
 const MiB = 1024 * 1024;
 /** S3's limits: parts of 5 MiB … 5 GiB, at most 10,000 of them; single PUT ≤ 5 GiB. */
@@ -76,6 +63,34 @@ const DEFERRED_ABORT_TIMEOUT_MS = 5_000;
 const DELETE_CONCURRENCY = 16;
 /** Parallel `DeleteObjects` batches. */
 const BATCH_DELETE_CONCURRENCY = 4;
+
+let sdkModule: Promise<typeof import("./_s3_sdk.ts")> | undefined;
+let sdkLoaded = false;
+
+/**
+ * Whether an {@linkcode S3Store} of this process has loaded the AWS SDK
+ * (`@aws-sdk/client-s3`). Stores on the lean path load it only for `createBucket` and
+ * `delete`; a listing, HEAD, GET or upload never does.
+ *
+ * @example
+ * ```ts
+ * import { awsSdkLoaded, S3Store } from "./s3.ts";
+ * const store = new S3Store({ bucket: "b", endpoint: "http://127.0.0.1:7480", accessKeyId: "test", secretAccessKey: "testtesttest" });
+ * for await (const _ of store.list("")) break;
+ * console.log(awsSdkLoaded()); // false
+ * await store.close();
+ * ```
+ */
+export function awsSdkLoaded(): boolean {
+  return sdkLoaded;
+}
+
+function loadSdk(): Promise<typeof import("./_s3_sdk.ts")> {
+  return sdkModule ??= import("./_s3_sdk.ts").then((m) => {
+    sdkLoaded = true;
+    return m;
+  });
+}
 
 /**
  * Options of {@linkcode S3Store}.
@@ -135,15 +150,16 @@ export interface S3StoreOptions {
   /** An attempt whose socket is idle (no byte either way) this long (ms) fails; default 30 000. */
   socketTimeout?: number;
   /**
-   * Send small `PutObject`s with a lean built-in SigV4 signer instead of the SDK (≈3× less
-   * client CPU per request). Default true; used only with an explicit `endpoint`, path-style
-   * URLs, static credentials and `checksumMode` `"WHEN_REQUIRED"`.
+   * Send listings, HEADs, GETs and uploads (single and multipart) with a lean built-in SigV4
+   * signer instead of the AWS SDK (several times less client CPU per request, and the SDK
+   * module is not even loaded). Default true; used only with an explicit `endpoint`,
+   * path-style URLs, static credentials and `checksumMode` `"WHEN_REQUIRED"`.
    */
   fastPut?: boolean;
 }
 
 /**
- * An {@linkcode ObjectStore} for one S3 bucket. Credentials and the SDK client live in
+ * An {@linkcode ObjectStore} for one S3 bucket. Credentials and the request clients live in
  * private fields, so neither `String(store)`, `JSON.stringify(store)` nor `inspect(store)`
  * shows them.
  *
@@ -176,8 +192,11 @@ export class S3Store implements ObjectStore {
   /** Region used for signing. */
   readonly region: string;
 
-  readonly #client: S3Client;
-  readonly #fast: FastS3Put | undefined;
+  /** The lean request path, when it applies. */
+  readonly #fast: FastS3 | undefined;
+  readonly #sdkOptions: SdkS3Options;
+  /** The SDK client, created on first use. */
+  #sdk: Promise<SdkS3> | undefined;
   readonly #httpAgent: http.Agent;
   readonly #httpsAgent: https.Agent;
   readonly #where: string;
@@ -280,34 +299,31 @@ export class S3Store implements ObjectStore {
 
     this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
-    const checksum = options.checksumMode ?? "WHEN_REQUIRED";
+    const checksumMode = options.checksumMode ?? "WHEN_REQUIRED";
     const forcePathStyle = options.forcePathStyle ?? endpoint !== undefined;
-    const config: S3ClientConfig = {
+    this.#sdkOptions = {
+      bucket: this.bucket,
       region: this.region,
+      endpoint,
       forcePathStyle,
-      requestChecksumCalculation: checksum,
-      responseChecksumValidation: checksum,
+      credentials,
+      checksumMode,
       maxAttempts,
-      retryStrategy: this.#retryStrategy as unknown as S3ClientConfig["retryStrategy"],
-      // Options object: the SDK builds its NodeHttpHandler around our keep-alive agents.
-      requestHandler: {
-        httpAgent: this.#httpAgent,
-        httpsAgent: this.#httpsAgent,
-        connectionTimeout,
-        socketTimeout,
-      },
+      retryStrategy: this.#retryStrategy,
+      httpAgent: this.#httpAgent,
+      httpsAgent: this.#httpsAgent,
+      connectionTimeout,
+      socketTimeout,
     };
-    if (endpoint !== undefined) config.endpoint = endpoint;
-    if (credentials !== undefined) config.credentials = credentials;
-    this.#client = new S3Client(config);
     if (
       (options.fastPut ?? true) && endpoint !== undefined && forcePathStyle &&
-      credentials !== undefined && checksum === "WHEN_REQUIRED"
+      credentials !== undefined && checksumMode === "WHEN_REQUIRED"
     ) {
       const url = new URL(endpoint);
-      this.#fast = new FastS3Put({
+      this.#fast = new FastS3({
         endpoint: url,
         region: this.region,
+        bucket: this.bucket,
         credentials,
         agent: url.protocol === "https:" ? this.#httpsAgent : this.#httpAgent,
         retry,
@@ -341,9 +357,7 @@ export class S3Store implements ObjectStore {
       }
     }
     try {
-      await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket }), {
-        abortSignal: options.signal,
-      });
+      await (await this.#sdkOps()).createBucket(options.signal);
       this.#bucketSeen = true;
     } catch (e) {
       const name = (e as { name?: string }).name;
@@ -359,42 +373,35 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  /** Every object under `prefix` (`ListObjectsV2`, 1000 per page). Listings carry no metadata. */
+  /**
+   * Every object under `prefix` (`ListObjectsV2`, 1000 per page; the next page is requested
+   * while the caller handles the current one). Listings carry no metadata.
+   */
   async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<StoreObject> {
     const ctx = this.#ctx("list", prefix, options.signal);
     ctx.key = undefined;
     await this.#flushPendingAborts();
-    let token: string | undefined;
-    do {
+    const fetchPage = async (token: string | undefined) => {
+      if (options.signal?.aborted) throw options.signal.reason;
+      return await (await this.#ops()).listPage(prefix, token, options.signal);
+    };
+    let next: Promise<ListPage> | undefined = fetchPage(undefined);
+    while (next !== undefined) {
       let page;
       try {
-        if (options.signal?.aborted) throw options.signal.reason;
-        page = await this.#client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix === "" ? undefined : prefix,
-            ContinuationToken: token,
-            MaxKeys: 1000,
-          }),
-          { abortSignal: options.signal },
-        );
+        page = await next;
       } catch (e) {
         throw toStorageError(e, ctx);
       }
       this.#bucketSeen = true;
-      for (const o of page.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        const etag = unquote(o.ETag);
-        yield {
-          key: o.Key,
-          size: o.Size ?? 0,
-          etag,
-          md5: plainMd5(etag),
-          lastModified: o.LastModified,
-        };
+      // The next page is requested while the caller works through this one.
+      next = page.nextToken === undefined ? undefined : fetchPage(page.nextToken);
+      next?.catch(() => {}); // a caller that stops early never awaits it
+      for (const o of page.objects) {
+        const etag = unquote(o.etag);
+        yield { key: o.key, size: o.size, etag, md5: plainMd5(etag), lastModified: o.lastModified };
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
   }
 
   /**
@@ -408,12 +415,9 @@ export class S3Store implements ObjectStore {
     options: { partNumber?: number; signal?: AbortSignal } = {},
   ): Promise<StoreObject | undefined> {
     const ctx = this.#ctx("head", key, options.signal);
-    let out: HeadObjectCommandOutput;
+    let out: ObjectHeaders;
     try {
-      out = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: key, PartNumber: options.partNumber }),
-        { abortSignal: options.signal },
-      );
+      out = await (await this.#ops()).head(key, options.partNumber, options.signal);
     } catch (e) {
       if (httpStatus(e) === 404 && !options.signal?.aborted) {
         // HEAD has no body: a 404 is "no such key" or "no such bucket".
@@ -467,40 +471,45 @@ export class S3Store implements ObjectStore {
   }
 
   /**
-   * Streams the object into `destinationPath`, hashing on the fly. Fails with `NOT_FOUND`
-   * for a missing key, with `STORAGE_ERROR` when fewer bytes arrive than announced, and with
+   * Streams the object into `destinationPath`, hashing on the fly. A transfer that fails
+   * midway on a transient error (lean path) starts again from the first byte, the file
+   * truncated; progress is reported once per byte of the object. Fails with `NOT_FOUND` for
+   * a missing key, with `STORAGE_ERROR` when fewer bytes arrive than announced, and with
    * `CORRUPT_DOWNLOAD` when the content's MD5 differs from the one the response declares
    * (`md5` metadata or a plain-MD5 ETag); the partial file is removed on failure.
    */
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
     const ctx = this.#ctx("get", key, options.signal);
-    const hash = createHash("md5");
+    let hash: Hash | undefined;
     let size = 0;
+    let reported = 0;
     let expected: number | undefined;
     let expectedMd5: string | undefined;
+    let file: FileHandle | undefined;
     try {
       if (options.signal?.aborted) throw options.signal.reason;
-      const out = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key }),
-        { abortSignal: options.signal },
-      );
-      this.#bucketSeen = true;
-      expected = out.ContentLength;
-      expectedMd5 = this.#contentMd5(out);
-      const source = (out.Body as Readable | undefined) ?? Readable.from([]);
-      const onProgress = options.onProgress;
-      const meter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
+      await (await this.#ops()).get(key, async (headers, body) => {
+        // Called again when a failed attempt is retried: start over.
+        if (file === undefined) file = await open(destinationPath, "w");
+        else await file.truncate(0);
+        hash = createHash("md5");
+        size = 0;
+        expected = headers.size;
+        expectedMd5 = this.#contentMd5(headers);
+        for await (const chunk of body) {
           hash.update(chunk);
+          await file.write(chunk, 0, chunk.byteLength, size);
           size += chunk.byteLength;
-          onProgress?.(chunk.byteLength);
-          callback(null, chunk);
-        },
-      });
-      await pipeline(source, meter, createWriteStream(destinationPath), {
-        signal: options.signal,
-      });
+          if (size > reported) {
+            options.onProgress?.(size - reported);
+            reported = size;
+          }
+        }
+      }, options.signal);
+      this.#bucketSeen = true;
+      await file?.close();
     } catch (e) {
+      await file?.close().catch(() => {});
       await rm(destinationPath, { force: true }).catch(() => {});
       throw toStorageError(e, ctx);
     }
@@ -511,7 +520,7 @@ export class S3Store implements ObjectStore {
         { key, bucket: this.bucket },
       );
     }
-    const md5 = hash.digest("hex");
+    const md5 = hash!.digest("hex");
     if (expectedMd5 !== undefined && md5 !== expectedMd5) {
       await rm(destinationPath, { force: true }).catch(() => {});
       throw new StorageError(
@@ -529,24 +538,19 @@ export class S3Store implements ObjectStore {
   async delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     if (keys.length === 0) return;
     const signal = options.signal;
+    const sdk = await this.#sdkOps();
     if (this.#batchDelete) {
       const batches: string[][] = [];
       for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));
       await runPool(batches, BATCH_DELETE_CONCURRENCY, signal, async (batch, poolSignal) => {
         const ctx = this.#ctx("delete", batch[0], signal);
-        let out;
+        let failures;
         try {
-          out = await this.#client.send(
-            new DeleteObjectsCommand({
-              Bucket: this.bucket,
-              Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-            }),
-            { abortSignal: poolSignal },
-          );
+          failures = await sdk.deleteObjects(batch, poolSignal);
         } catch (e) {
           throw toStorageError(e, ctx);
         }
-        const errors = (out.Errors ?? []).filter((err) => err.Code !== "NoSuchKey");
+        const errors = failures.filter((err) => err.Code !== "NoSuchKey");
         if (errors.length > 0) {
           const first = errors[0];
           const key = first.Key ?? batch[0];
@@ -564,9 +568,7 @@ export class S3Store implements ObjectStore {
     } else {
       await runPool(keys, DELETE_CONCURRENCY, signal, async (key, poolSignal) => {
         try {
-          await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), {
-            abortSignal: poolSignal,
-          });
+          await sdk.deleteObject(key, poolSignal);
         } catch (e) {
           if ((e as { name?: string }).name === "NoSuchKey") return;
           throw toStorageError(e, this.#ctx("delete", key, signal));
@@ -590,13 +592,13 @@ export class S3Store implements ObjectStore {
 
   /**
    * Tries once more (bounded in time) to abort pending multipart uploads, then destroys the
-   * SDK client and its connection pool. Idempotent.
+   * SDK client (if one was made) and the connection pool. Idempotent.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.#flushPendingAborts();
     this.#closed = true;
-    this.#client.destroy();
+    (await this.#sdk?.catch(() => undefined))?.destroy();
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
   }
@@ -618,6 +620,16 @@ export class S3Store implements ObjectStore {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  /** The SDK requests, loading the SDK on first use. */
+  #sdkOps(): Promise<SdkS3> {
+    return this.#sdk ??= loadSdk().then((m) => new m.SdkS3(this.#sdkOptions));
+  }
+
+  /** The object requests: the lean path when it applies, else the SDK. */
+  async #ops(): Promise<S3Ops> {
+    return this.#fast ?? await this.#sdkOps();
+  }
 
   #ctx(action: string, key: string | undefined, signal?: AbortSignal): S3ErrorContext {
     return {
@@ -641,9 +653,7 @@ export class S3Store implements ObjectStore {
   /** Aborts a multipart upload; when that fails (server gone), remembers it for later. */
   async #abortUpload(key: string, uploadId: string): Promise<void> {
     try {
-      await this.#client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
-      );
+      await (await this.#ops()).abortMultipart(key, uploadId);
     } catch (e) {
       if ((e as { name?: string }).name !== "NoSuchUpload" && httpStatus(e) !== 404) {
         this.#pendingAborts.set(uploadId, key);
@@ -657,9 +667,10 @@ export class S3Store implements ObjectStore {
     this.#flushing ??= (async () => {
       for (const [uploadId, key] of [...this.#pendingAborts]) {
         try {
-          await this.#client.send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
-            { abortSignal: AbortSignal.timeout(DEFERRED_ABORT_TIMEOUT_MS) },
+          await (await this.#ops()).abortMultipart(
+            key,
+            uploadId,
+            AbortSignal.timeout(DEFERRED_ABORT_TIMEOUT_MS),
           );
           this.#pendingAborts.delete(uploadId);
         } catch (e) {
@@ -673,44 +684,34 @@ export class S3Store implements ObjectStore {
   }
 
   /** The MD5 a GET/HEAD response declares for the whole content (metadata, plain ETag). */
-  #contentMd5(out: {
-    ETag?: string;
-    Metadata?: Record<string, string>;
-    SSECustomerAlgorithm?: string;
-    ServerSideEncryption?: string;
-    ContentRange?: string;
-  }): string | undefined {
-    if (out.ContentRange !== undefined) return undefined;
-    const metaMd5 = out.Metadata?.md5;
-    if (metaMd5 !== undefined && /^[0-9a-fA-F]{32}$/.test(metaMd5)) return metaMd5.toLowerCase();
-    const encrypted = out.SSECustomerAlgorithm !== undefined ||
-      (out.ServerSideEncryption !== undefined && out.ServerSideEncryption !== "AES256");
-    return encrypted ? undefined : plainMd5(unquote(out.ETag));
+  #contentMd5(out: ObjectHeaders): string | undefined {
+    if (out.contentRange !== undefined) return undefined;
+    return this.#objectMd5(out);
   }
 
-  #headToObject(key: string, out: HeadObjectCommandOutput, partNumber?: number): StoreObject {
-    const etag = unquote(out.ETag);
-    const metadata = { ...(out.Metadata ?? {}) };
-    const metaMd5 = metadata.md5;
+  /** The `md5` metadata entry, else the ETag when it is a plain MD5 of the content. */
+  #objectMd5(out: ObjectHeaders): string | undefined {
+    const metaMd5 = out.metadata.md5;
+    if (metaMd5 !== undefined && /^[0-9a-fA-F]{32}$/.test(metaMd5)) return metaMd5.toLowerCase();
     // SSE-KMS / SSE-C ETags are 32 hex digits but not an MD5 of the content.
-    const encrypted = out.SSECustomerAlgorithm !== undefined ||
-      (out.ServerSideEncryption !== undefined && out.ServerSideEncryption !== "AES256");
-    const md5 = metaMd5 !== undefined && /^[0-9a-fA-F]{32}$/.test(metaMd5)
-      ? metaMd5.toLowerCase()
-      : encrypted
-      ? undefined
-      : plainMd5(etag);
+    const encrypted = out.sseCustomerAlgorithm !== undefined ||
+      (out.serverSideEncryption !== undefined && out.serverSideEncryption !== "AES256");
+    return encrypted ? undefined : plainMd5(unquote(out.etag));
+  }
+
+  #headToObject(key: string, out: ObjectHeaders, partNumber?: number): StoreObject {
+    const etag = unquote(out.etag);
     const result: StoreObject = {
       key,
-      size: out.ContentLength ?? 0,
+      size: out.size ?? 0,
       etag,
-      md5,
-      lastModified: out.LastModified,
-      metadata,
+      md5: this.#objectMd5(out),
+      lastModified: out.lastModified,
+      metadata: { ...out.metadata },
     };
     if (partNumber !== undefined) {
-      let partsCount = out.PartsCount;
-      if (partsCount === undefined && isPartialRange(out.ContentRange)) {
+      let partsCount = out.partsCount;
+      if (partsCount === undefined && isPartialRange(out.contentRange)) {
         partsCount = etagPartsCount(etag);
       }
       if (partsCount !== undefined) result.partsCount = partsCount;
@@ -724,9 +725,7 @@ export class S3Store implements ObjectStore {
     ctx: S3ErrorContext,
   ): Promise<"owned" | "foreign" | "missing"> {
     try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
-        abortSignal: signal,
-      });
+      await (await this.#ops()).headBucket(signal);
       this.#bucketSeen = true;
       return "owned";
     } catch (e) {
@@ -740,8 +739,7 @@ export class S3Store implements ObjectStore {
   /** Whether `ListBuckets` (your own buckets only) contains the bucket. */
   async #ownsBucket(signal?: AbortSignal): Promise<boolean> {
     try {
-      const out = await this.#client.send(new ListBucketsCommand({}), { abortSignal: signal });
-      return (out.Buckets ?? []).some((b) => b.Name === this.bucket);
+      return (await (await this.#sdkOps()).listBucketNames(signal)).includes(this.bucket);
     } catch {
       return false;
     }
@@ -754,38 +752,22 @@ export class S3Store implements ObjectStore {
     ctx: S3ErrorContext,
   ): Promise<StoreObject> {
     const md5 = options.md5.toLowerCase();
-    const fast = this.#fast;
-    const send = (ifMatch: string | undefined): Promise<{ ETag?: string }> =>
-      fast !== undefined
-        ? fast.put({
-          bucket: this.bucket,
-          key,
-          body: data,
-          contentMD5: hexToBase64(md5),
-          contentType: options.contentType,
-          metadata: { ...options.metadata, md5 },
-          ifNoneMatch: options.ifNoneMatch ? "*" : undefined,
-          ifMatch,
-          signal: options.signal,
-        }).then((r) => ({ ETag: r.etag }))
-        : this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: data,
-            ContentLength: data.byteLength,
-            ContentMD5: hexToBase64(md5),
-            ContentType: options.contentType,
-            Metadata: { ...options.metadata, md5 },
-            IfNoneMatch: options.ifNoneMatch ? "*" : undefined,
-            IfMatch: ifMatch,
-          }),
-          { abortSignal: options.signal },
-        );
-    let out;
+    const ops = await this.#ops();
+    const send = (ifMatch: string | undefined): Promise<string> =>
+      ops.put({
+        key,
+        body: data,
+        contentMD5: hexToBase64(md5),
+        contentType: options.contentType,
+        metadata: { ...options.metadata, md5 },
+        ifNoneMatch: options.ifNoneMatch,
+        ifMatch,
+        signal: options.signal,
+      });
+    let etag: string;
     try {
       // Unquoted If-Match: radosgw compares the raw value, MinIO strips quotes.
-      out = await send(options.ifMatch === undefined ? undefined : unquote(options.ifMatch));
+      etag = await send(options.ifMatch === undefined ? undefined : unquote(options.ifMatch));
     } catch (e) {
       const status = httpStatus(e);
       const missingKey = status === 404 && (e as { name?: string }).name !== "NoSuchBucket";
@@ -807,7 +789,7 @@ export class S3Store implements ObjectStore {
           options.ifMatch !== undefined && current?.etag !== undefined &&
           current.etag === unquote(options.ifMatch)
         ) {
-          out = await send(`"${current.etag}"`);
+          etag = await send(`"${current.etag}"`);
         } else {
           throw toStorageError(
             Object.assign(new Error("precondition failed"), {
@@ -824,10 +806,10 @@ export class S3Store implements ObjectStore {
     }
     this.#bucketSeen = true;
     options.onProgress?.(data.byteLength);
-    return { key, size: data.byteLength, etag: unquote(out.ETag), md5 };
+    return { key, size: data.byteLength, etag: unquote(etag), md5 };
   }
 
-  /** Checks `ifNoneMatch` / `ifMatch` with a HEAD (multipart: before upload and before completion). */
+  /** Checks `ifNoneMatch` / `ifMatch` with a HEAD (multipart: before the completion). */
   async #checkPrecondition(key: string, options: PutOptions, ctx: S3ErrorContext): Promise<void> {
     if (!options.ifNoneMatch && options.ifMatch === undefined) return;
     const current = await this.head(key, { signal: options.signal });
@@ -853,12 +835,11 @@ export class S3Store implements ObjectStore {
     ctx: S3ErrorContext,
   ): Promise<StoreObject> {
     const md5 = options.md5.toLowerCase();
-    // Fail fast before uploading gigabytes for nothing.
-    await this.#checkPrecondition(key, options, ctx);
     let partSize = this.#partSize;
     if (Math.ceil(size / partSize) > MAX_PARTS) partSize = Math.ceil(size / MAX_PARTS / MiB) * MiB;
     const count = Math.max(1, Math.ceil(size / partSize));
 
+    const ops = await this.#ops();
     let file: FileHandle;
     try {
       file = await open(path, "r");
@@ -870,25 +851,17 @@ export class S3Store implements ObjectStore {
     }
     let uploadId: string | undefined;
     try {
-      const created = await this.#client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          ContentType: options.contentType,
-          Metadata: { ...options.metadata, md5 },
-        }),
-        { abortSignal: options.signal },
-      );
+      const metadata = { ...options.metadata, md5 };
+      uploadId = await ops.createMultipart(key, options.contentType, metadata, options.signal);
       this.#bucketSeen = true;
-      uploadId = created.UploadId;
-      if (!uploadId) throw new Error("CreateMultipartUpload returned no UploadId");
       const id = uploadId;
-      const parts: CompletedPart[] = new Array(count);
+      const parts: { partNumber: number; etag: string; md5: string }[] = new Array(count);
       const indexes = Array.from({ length: count }, (_, i) => i);
       const workers = Math.min(this.#partConcurrency, count);
       const buffers: Buffer[] = [];
-      // The whole-file MD5 of what is actually sent, fed part by part in order (parts are
-      // handed out in order, so a worker waits at most for the read of the part before).
+      // The whole-file MD5 of what is actually sent, fed from the same read as each part's
+      // MD5, in part order (parts are handed out in order, so a worker waits at most for the
+      // read of the part before). It catches a file rewritten in place while it is read.
       const whole = createHash("md5");
       let hashedParts = 0;
       const turns = new Map<number, () => void>();
@@ -916,19 +889,16 @@ export class S3Store implements ObjectStore {
           filled += bytesRead;
         }
         await hashInOrder(i, body, poolSignal);
-        const out = await this.#client.send(
-          new UploadPartCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: id,
-            PartNumber: i + 1,
-            Body: body,
-            ContentLength: length,
-            ContentMD5: createHash("md5").update(body).digest("base64"),
-          }),
-          { abortSignal: poolSignal },
+        const partMd5 = createHash("md5").update(body).digest();
+        const etag = await ops.uploadPart(
+          key,
+          id,
+          i + 1,
+          body,
+          partMd5.toString("base64"),
+          poolSignal,
         );
-        parts[i] = { PartNumber: i + 1, ETag: out.ETag };
+        parts[i] = { partNumber: i + 1, etag, md5: partMd5.toString("hex") };
         options.onProgress?.(length);
       });
       // The file must not have grown either, nor changed in place.
@@ -943,39 +913,33 @@ export class S3Store implements ObjectStore {
 
       // radosgw 16 ignores If-None-Match / If-Match on CompleteMultipartUpload: check with a
       // HEAD first (a write landing between this HEAD and the completion is not detected
-      // there; servers that honour the headers — AWS — close that window).
+      // there; servers that honour the headers — AWS — close that window). A conflicting
+      // key is thus only noticed after the upload; the engine has just listed it, so that is
+      // rare, and one HEAD per upload is cheaper than a second one before it.
       await this.#checkPrecondition(key, options, ctx);
-      let completed;
+      let etag;
       try {
-        completed = await this.#client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: id,
-            MultipartUpload: { Parts: parts },
-            IfNoneMatch: options.ifNoneMatch ? "*" : undefined,
-            IfMatch: options.ifMatch === undefined ? undefined : `"${unquote(options.ifMatch)}"`,
-          }),
-          { abortSignal: options.signal },
-        );
+        etag = await ops.completeMultipart({
+          key,
+          uploadId: id,
+          parts,
+          ifNoneMatch: options.ifNoneMatch,
+          ifMatch: options.ifMatch === undefined ? undefined : `"${unquote(options.ifMatch)}"`,
+          signal: options.signal,
+        });
       } catch (e) {
         // A retried completion whose first attempt succeeded (answer lost): NoSuchUpload,
         // and the object with this upload's MD5 and size is in place.
         if ((e as { name?: string }).name !== "NoSuchUpload") throw e;
         const current = await this.head(key, { signal: options.signal });
         if (current === undefined || current.md5 !== md5 || current.size !== size) throw e;
-        completed = { ETag: current.etag };
+        etag = current.etag;
       }
       uploadId = undefined; // completed: nothing to abort any more
-      let etag = unquote(completed.ETag);
-      if (!etag) {
-        // radosgw 16 returns an empty ETag from CompleteMultipartUpload.
-        const head = await this.#client.send(
-          new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
-          { abortSignal: options.signal },
-        );
-        etag = unquote(head.ETag);
-      }
+      // radosgw 16 returns an empty ETag from CompleteMultipartUpload: derive it from the
+      // parts' ETags like the server does, or ask.
+      etag = unquote(etag) || multipartEtag(parts) ||
+        unquote((await ops.head(key, undefined, options.signal)).etag);
       return { key, size, etag, md5 };
     } catch (e) {
       if (uploadId !== undefined) await this.#abortUpload(key, uploadId);
@@ -1057,6 +1021,19 @@ function etagPartsCount(etag: string): number | undefined {
 function isPartialRange(range: string | undefined): boolean {
   const m = range === undefined ? null : /bytes (\d+)-(\d+)\/(\d+)/.exec(range);
   return m !== null && Number(m[2]) - Number(m[1]) + 1 < Number(m[3]);
+}
+
+/**
+ * The ETag S3 and radosgw give a multipart object — the MD5 of the parts' binary MD5s and
+ * `-<parts>` — when every part's ETag is the MD5 that was sent (else `undefined`).
+ */
+function multipartEtag(parts: readonly { etag: string; md5: string }[]): string | undefined {
+  const hash = createHash("md5");
+  for (const p of parts) {
+    if (unquote(p.etag).toLowerCase() !== p.md5) return undefined;
+    hash.update(Buffer.from(p.md5, "hex"));
+  }
+  return `${hash.digest("hex")}-${parts.length}`;
 }
 
 function hexToBase64(hex: string): string {

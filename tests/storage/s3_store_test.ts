@@ -92,7 +92,8 @@ describeS3("S3Store", (config) => {
     secrets: [config.secretAccessKey],
     dispose: dropBucket,
   });
-  // Small PUTs normally bypass the SDK (fastPut); the SDK path must conform too.
+  // Listings, HEADs, GETs and uploads normally bypass the SDK (fastPut); the SDK path must
+  // conform too.
   storeConformance(
     "S3Store with fastPut: false",
     () => Promise.resolve(makeS3Store(config, { fastPut: false })),
@@ -367,6 +368,84 @@ describeS3("S3Store specifics", (config) => {
     expect(() => new S3Store({ bucket: "b", endpoint: "not a url" })).toThrow(TypeError);
     expect(() => new S3Store({ bucket: "b", partSize: MiB })).toThrow(RangeError);
     expect(() => new S3Store({ bucket: "" })).toThrow(TypeError);
+  });
+
+  it("the lean path and the SDK agree: awkward keys listed, read and headed alike", async () => {
+    await withStore(async (lean) => {
+      const sdk = makeS3Store(config, { bucket: lean.bucket, fastPut: false });
+      try {
+        const keys = [
+          "k/a b.txt",
+          `k/amp&amp;lt<gt>"q'`,
+          "k/äöü/日本/🎉",
+          "k/percent%2Fx",
+          "k/plus+eq=;,",
+          "k/~*()!$@",
+          "k/trailing space ",
+          "k/]]>cdata",
+        ];
+        for (const [i, key] of keys.entries()) {
+          const data = enc(`content ${i}`);
+          await (i % 2 ? sdk : lean).put(key, { data }, {
+            md5: md5(data),
+            metadata: { i: `${i}` },
+          });
+        }
+        const listing = async (store: S3Store) => {
+          const out = [];
+          for await (const o of store.list("k/")) out.push(o);
+          return out;
+        };
+        const fromLean = await listing(lean);
+        expect(fromLean).toEqual(await listing(sdk));
+        expect(fromLean.map((o) => o.key)).toEqual([...keys].sort());
+        for (const [i, key] of keys.entries()) {
+          expect(await lean.head(key)).toEqual(await sdk.head(key));
+          expect((await lean.head(key))?.metadata).toEqual({
+            i: `${i}`,
+            md5: md5(enc(`content ${i}`)),
+          });
+          const a = await lean.get(key, join(tmp, "lean.bin"));
+          expect(a).toEqual(await sdk.get(key, join(tmp, "sdk.bin")));
+          expect(a.md5).toBe(md5(enc(`content ${i}`)));
+        }
+      } finally {
+        await sdk.close();
+      }
+    });
+  });
+
+  it("the lean path and the SDK map errors alike (missing bucket, wrong secret)", async () => {
+    const bucket = uniqueBucketName("accsr-s3-parity");
+    const errors = async (store: S3Store) => {
+      const list = async () => {
+        for await (const _ of store.list("p/"));
+      };
+      const results = await Promise.allSettled([
+        list(),
+        store.head("p/a"),
+        store.get("p/a", join(tmp, `parity-${Math.random()}`)),
+        store.put("p/a", { data: enc("a") }, { md5: md5(enc("a")) }),
+      ]);
+      return results.map((r) => {
+        const e = (r as PromiseRejectedResult).reason as StorageError;
+        return { code: e.code, statusCode: e.statusCode, message: e.message };
+      });
+    };
+    for (const secret of [config.secretAccessKey, "wrong-secret-for-parity"]) {
+      const make = (fastPut: boolean) =>
+        makeS3Store(config, { bucket, fastPut, secretAccessKey: secret, maxAttempts: 1 });
+      const [lean, sdk] = [make(true), make(false)];
+      try {
+        const fromLean = await errors(lean);
+        expect(fromLean).toEqual(await errors(sdk));
+        const expected = secret === config.secretAccessKey ? "BUCKET_NOT_FOUND" : "ACCESS_DENIED";
+        expect(fromLean.map((e) => e.code)).toEqual(Array(4).fill(expected));
+      } finally {
+        await lean.close();
+        await sdk.close();
+      }
+    }
   });
 
   it("lists more than one page", async () => {

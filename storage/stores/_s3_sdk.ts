@@ -1,0 +1,323 @@
+/**
+ * The S3 requests on the AWS SDK v3: every {@linkcode S3Ops} operation (used when the lean
+ * path does not apply: AWS's default credential chain, virtual-host URLs, flexible
+ * checksums, `fastPut: false`) and the bucket-level and delete requests the lean path does
+ * not implement. The S3 store imports this module — and with it the SDK — only on first
+ * use. Internal to the S3 store.
+ *
+ * @module
+ */
+
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import type http from "node:http";
+import type https from "node:https";
+import { Readable } from "node:stream";
+import type {
+  BodyConsumer,
+  CompleteInput,
+  ObjectHeaders,
+  PutObjectInput,
+  S3Ops,
+} from "./_s3_ops.ts";
+import type { S3RetryStrategy } from "./_s3_errors.ts";
+import type { ListPage } from "./_s3_xml.ts";
+
+/**
+ * Options of {@linkcode SdkS3}.
+ *
+ * @example
+ * ```ts
+ * import http from "node:http";
+ * import https from "node:https";
+ * import { S3RetryStrategy } from "./_s3_errors.ts";
+ * import type { SdkS3Options } from "./_s3_sdk.ts";
+ * const o: SdkS3Options = {
+ *   bucket: "b", region: "us-east-1", endpoint: "http://127.0.0.1:7480", forcePathStyle: true,
+ *   credentials: { accessKeyId: "test", secretAccessKey: "testtesttest" },
+ *   checksumMode: "WHEN_REQUIRED", maxAttempts: 5,
+ *   retryStrategy: new S3RetryStrategy({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5000, maxRetryTimeMs: 20000 }),
+ *   httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }),
+ *   connectionTimeout: 5000, socketTimeout: 30000,
+ * };
+ * ```
+ */
+export interface SdkS3Options {
+  /** Bucket of every object request. */
+  bucket: string;
+  /** Region. */
+  region: string;
+  /** Endpoint URL; undefined → AWS. */
+  endpoint?: string;
+  /** Path-style URLs. */
+  forcePathStyle: boolean;
+  /** Static credentials; undefined → the SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Flexible checksum mode. */
+  checksumMode: "WHEN_REQUIRED" | "WHEN_SUPPORTED";
+  /** Attempts per request. */
+  maxAttempts: number;
+  /** The store's retry policy as an SDK strategy. */
+  retryStrategy: S3RetryStrategy;
+  /** Keep-alive agents shared with the lean path. */
+  httpAgent: http.Agent;
+  /** Keep-alive agents shared with the lean path. */
+  httpsAgent: https.Agent;
+  /** Connect timeout per attempt, ms. */
+  connectionTimeout: number;
+  /** Socket idle timeout per attempt, ms. */
+  socketTimeout: number;
+}
+
+/**
+ * {@linkcode S3Ops} and the bucket-level requests on an `S3Client`.
+ *
+ * @example
+ * ```ts
+ * import type { SdkS3 } from "./_s3_sdk.ts";
+ * async function buckets(sdk: SdkS3): Promise<string[]> {
+ *   return await sdk.listBucketNames();
+ * }
+ * ```
+ */
+export class SdkS3 implements S3Ops {
+  readonly #client: S3Client;
+  readonly #bucket: string;
+
+  /** Builds the client (no request is made). */
+  constructor(options: SdkS3Options) {
+    const config: S3ClientConfig = {
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      requestChecksumCalculation: options.checksumMode,
+      responseChecksumValidation: options.checksumMode,
+      maxAttempts: options.maxAttempts,
+      retryStrategy: options.retryStrategy as unknown as S3ClientConfig["retryStrategy"],
+      // Options object: the SDK builds its NodeHttpHandler around the keep-alive agents.
+      requestHandler: {
+        httpAgent: options.httpAgent,
+        httpsAgent: options.httpsAgent,
+        connectionTimeout: options.connectionTimeout,
+        socketTimeout: options.socketTimeout,
+      },
+    };
+    if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+    if (options.credentials !== undefined) config.credentials = options.credentials;
+    this.#client = new S3Client(config);
+    this.#bucket = options.bucket;
+  }
+
+  /** `ListObjectsV2`, 1000 keys per page. */
+  async listPage(
+    prefix: string,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ListPage> {
+    const page = await this.#client.send(
+      new ListObjectsV2Command({
+        Bucket: this.#bucket,
+        Prefix: prefix === "" ? undefined : prefix,
+        ContinuationToken: token,
+        MaxKeys: 1000,
+      }),
+      { abortSignal: signal },
+    );
+    const objects = [];
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      objects.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified });
+    }
+    return { objects, nextToken: page.IsTruncated ? page.NextContinuationToken : undefined };
+  }
+
+  /** `HeadObject`. */
+  async head(key: string, partNumber?: number, signal?: AbortSignal): Promise<ObjectHeaders> {
+    return headers(
+      await this.#client.send(
+        new HeadObjectCommand({ Bucket: this.#bucket, Key: key, PartNumber: partNumber }),
+        { abortSignal: signal },
+      ),
+    );
+  }
+
+  /** `HeadBucket`. */
+  async headBucket(signal?: AbortSignal): Promise<void> {
+    await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }), {
+      abortSignal: signal,
+    });
+  }
+
+  /** `GetObject`; the body is destroyed when `signal` fires. */
+  async get(key: string, consume: BodyConsumer, signal?: AbortSignal): Promise<void> {
+    const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
+      abortSignal: signal,
+    });
+    const body = (out.Body as Readable | undefined) ?? Readable.from([]);
+    const onAbort = () => body.destroy(Object.assign(new Error("aborted"), { name: "AbortError" }));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await consume(headers(out), body);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (!body.readableEnded) body.destroy();
+    }
+  }
+
+  /** `PutObject`. */
+  async put(input: PutObjectInput): Promise<string> {
+    const out = await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.#bucket,
+        Key: input.key,
+        Body: input.body,
+        ContentLength: input.body.byteLength,
+        ContentMD5: input.contentMD5,
+        ContentType: input.contentType,
+        Metadata: input.metadata,
+        IfNoneMatch: input.ifNoneMatch ? "*" : undefined,
+        IfMatch: input.ifMatch,
+      }),
+      { abortSignal: input.signal },
+    );
+    return out.ETag ?? "";
+  }
+
+  /** `CreateMultipartUpload`. */
+  async createMultipart(
+    key: string,
+    contentType: string | undefined,
+    metadata: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const out = await this.#client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        ContentType: contentType,
+        Metadata: metadata,
+      }),
+      { abortSignal: signal },
+    );
+    if (!out.UploadId) throw new Error("CreateMultipartUpload returned no UploadId");
+    return out.UploadId;
+  }
+
+  /** `UploadPart` with `Content-MD5`. */
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+    contentMD5: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const out = await this.#client.send(
+      new UploadPartCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.byteLength,
+        ContentMD5: contentMD5,
+      }),
+      { abortSignal: signal },
+    );
+    return out.ETag ?? "";
+  }
+
+  /** `CompleteMultipartUpload`. */
+  async completeMultipart(input: CompleteInput): Promise<string> {
+    const out = await this.#client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.#bucket,
+        Key: input.key,
+        UploadId: input.uploadId,
+        MultipartUpload: {
+          Parts: input.parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+        },
+        IfNoneMatch: input.ifNoneMatch ? "*" : undefined,
+        IfMatch: input.ifMatch,
+      }),
+      { abortSignal: input.signal },
+    );
+    return out.ETag ?? "";
+  }
+
+  /** `AbortMultipartUpload`. */
+  async abortMultipart(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+    await this.#client.send(
+      new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: key, UploadId: uploadId }),
+      { abortSignal: signal },
+    );
+  }
+
+  /** `CreateBucket`. */
+  async createBucket(signal?: AbortSignal): Promise<void> {
+    await this.#client.send(new CreateBucketCommand({ Bucket: this.#bucket }), {
+      abortSignal: signal,
+    });
+  }
+
+  /** `ListBuckets`: the names of the caller's own buckets. */
+  async listBucketNames(signal?: AbortSignal): Promise<string[]> {
+    const out = await this.#client.send(new ListBucketsCommand({}), { abortSignal: signal });
+    return (out.Buckets ?? []).flatMap((b) => b.Name === undefined ? [] : [b.Name]);
+  }
+
+  /** `DeleteObjects` (quiet); resolves with the per-key failures. */
+  async deleteObjects(
+    keys: string[],
+    signal?: AbortSignal,
+  ): Promise<{ Key?: string; Code?: string; Message?: string }[]> {
+    const out = await this.#client.send(
+      new DeleteObjectsCommand({
+        Bucket: this.#bucket,
+        Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+      }),
+      { abortSignal: signal },
+    );
+    return out.Errors ?? [];
+  }
+
+  /** `DeleteObject`. */
+  async deleteObject(key: string, signal?: AbortSignal): Promise<void> {
+    await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }), {
+      abortSignal: signal,
+    });
+  }
+
+  /** Releases the client (the agents belong to the store). */
+  destroy(): void {
+    this.#client.destroy();
+  }
+}
+
+function headers(out: Omit<GetObjectCommandOutput, "Body">): ObjectHeaders {
+  return {
+    etag: out.ETag,
+    size: out.ContentLength,
+    lastModified: out.LastModified,
+    metadata: { ...(out.Metadata ?? {}) },
+    sseCustomerAlgorithm: out.SSECustomerAlgorithm,
+    serverSideEncryption: out.ServerSideEncryption,
+    partsCount: out.PartsCount,
+    contentRange: out.ContentRange,
+  };
+}
