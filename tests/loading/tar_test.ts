@@ -381,8 +381,10 @@ describe("openFileInTar with large members", () => {
     }
     expect(size).toBe(mib << 20);
     expect(hash.digest("hex")).toBe(expectedMd5);
-    expect((peakRss - baselineRss) / (1 << 20)).toBeLessThan(40);
+    // RSS is process-wide: other test files running in parallel in this process move it, so it
+    // is only the fallback when live memory cannot be measured exactly
     if (live.exact) expect((peakLive - live.baseline) / (1 << 20)).toBeLessThan(16);
+    else expect((peakRss - baselineRss) / (1 << 20)).toBeLessThan(40);
   });
 
   it("reads a member beyond the in-memory limit through a second pass, by bytes()", async () => {
