@@ -161,7 +161,7 @@ describeS3("S3 retries and integrity through a fault proxy", (config) => {
       }
     });
 
-    it(`SDK path: ${label} on an UploadPart, a GET and a listing is retried`, async () => {
+    it(`multipart, GET and listing: ${label} on an UploadPart, a GET and a listing is retried`, async () => {
       const store = makeStore();
       try {
         const f = await oneFile(11 * MiB); // 3 parts (files up to 8 MiB go up in one PUT)
