@@ -18,7 +18,15 @@
  * @module
  */
 
-/** Options common to every accsr error. */
+/**
+ * Options common to every accsr error.
+ *
+ * @example
+ * ```ts
+ * import { AccsrError } from "./errors.ts";
+ * new AccsrError("Cannot do it", { code: "EXAMPLE", cause: new Error("inner") });
+ * ```
+ */
 export interface AccsrErrorOptions {
   /** The underlying error, if any. */
   cause?: unknown;

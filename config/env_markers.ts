@@ -18,7 +18,15 @@ import { mapDeep } from "./_objects.ts";
  */
 export const ENV_VAR_MARKER = "env:";
 
-/** What an `"env:"` marker refers to; see {@linkcode parseEnvMarker}. */
+/**
+ * What an `"env:"` marker refers to; see {@linkcode parseEnvMarker}.
+ *
+ * @example
+ * ```ts
+ * import { parseEnvMarker } from "./env_markers.ts";
+ * console.log(parseEnvMarker("env:HOME:-/root"));
+ * ```
+ */
 export interface EnvMarker {
   /** Name of the environment variable. */
   name: string;

@@ -11,7 +11,15 @@ import { describeType, isPlainObject } from "./_objects.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./_json_error.ts";
 import { deepMerge } from "./merge.ts";
 
-/** The content of one configuration file that exists; see {@linkcode loadConfigLayers}. */
+/**
+ * The content of one configuration file that exists; see {@linkcode loadConfigLayers}.
+ *
+ * @example
+ * ```ts
+ * import { loadConfigLayers } from "./load.ts";
+ * for (const layer of loadConfigLayers(".", ["config.json"])) console.log(layer);
+ * ```
+ */
 export interface ConfigLayer {
   /** Absolute path of the file. */
   file: string;

@@ -12,7 +12,15 @@ import { fileURLToPath } from "node:url";
 import { AccsrError, LoadingError } from "../errors.ts";
 import { type ByteProgress, createByteProgress } from "./_progress.ts";
 
-/** Progress of a download, reported to {@linkcode DownloadFileOptions.onProgress}. */
+/**
+ * Progress of a download, reported to {@linkcode DownloadFileOptions.onProgress}.
+ *
+ * @example
+ * ```ts
+ * import type { DownloadProgress } from "./download.ts";
+ * const show = (p: DownloadProgress) => console.log(p);
+ * ```
+ */
 export interface DownloadProgress {
   /** Bytes received (and written) so far. */
   receivedBytes: number;
@@ -20,7 +28,15 @@ export interface DownloadProgress {
   totalBytes?: number;
 }
 
-/** Options of {@linkcode downloadFile}. */
+/**
+ * Options of {@linkcode downloadFile}.
+ *
+ * @example
+ * ```ts
+ * import type { DownloadFileOptions } from "./download.ts";
+ * const o: DownloadFileOptions = { overwriteExisting: true, headers: { authorization: "Bearer …" } };
+ * ```
+ */
 export interface DownloadFileOptions {
   /**
    * Draws a progress bar counting the bytes received on stderr (when it is a terminal).

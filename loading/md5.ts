@@ -8,7 +8,15 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { AccsrError } from "../errors.ts";
 
-/** Options of {@linkcode md5sum}. */
+/**
+ * Options of {@linkcode md5sum}.
+ *
+ * @example
+ * ```ts
+ * import { md5sum } from "./md5.ts";
+ * await md5sum("README.md", { signal: AbortSignal.timeout(5000) });
+ * ```
+ */
 export interface Md5sumOptions {
   /** Aborts the read; the promise then rejects with `signal.reason`. */
   signal?: AbortSignal;

@@ -14,7 +14,15 @@ import unbzip2Stream from "unbzip2-stream";
 import * as xzDecompress from "xz-decompress";
 import { AccsrError, LoadingError } from "../errors.ts";
 
-/** Options of {@linkcode openFileInTar} and {@linkcode readFileFromTar}. */
+/**
+ * Options of {@linkcode openFileInTar} and {@linkcode readFileFromTar}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenFileInTarOptions } from "./tar.ts";
+ * const o: OpenFileInTarOptions = {};
+ * ```
+ */
 export interface OpenFileInTarOptions {
   /**
    * Aborts the scan of the archive and any later read of the entry; the promise or stream

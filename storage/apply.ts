@@ -57,7 +57,16 @@ function names(list: readonly string[]): string {
   return list.length > 10 ? `${shown}, … (${list.length - 10} more)` : shown;
 }
 
-/** Throws the `SyncConflictError` a real run of this summary would meet, if any. */
+/**
+ * Throws the `SyncConflictError` a real run of this summary would meet, if any.
+ *
+ * @example
+ * ```ts
+ * import { refuseIfConflicting } from "./apply.ts";
+ * import { TransactionSummary } from "./summary.ts";
+ * refuseIfConflicting(new TransactionSummary("push"), false); // nothing to refuse
+ * ```
+ */
 export function refuseIfConflicting(summary: TransactionSummary, force: boolean): void {
   const dir = summary.syncDirection ?? "sync";
   if (summary.hasUnresolvableCollisions) {

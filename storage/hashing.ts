@@ -139,7 +139,15 @@ async function pruneStale(dir: string): Promise<void> {
   }
 }
 
-/** The version of a file now (for the cache), or `undefined` when it is not a regular file. */
+/**
+ * The version of a file now (for the cache), or `undefined` when it is not a regular file.
+ *
+ * @example
+ * ```ts
+ * import { fileVersion } from "./hashing.ts";
+ * console.log(await fileVersion("README.md"));
+ * ```
+ */
 export async function fileVersion(absPath: string): Promise<FileVersion | undefined> {
   try {
     const st = await stat(absPath);
@@ -190,7 +198,15 @@ export async function multipartEtag(
   }
 }
 
-/** Usual part sizes of S3 tools (rclone 5 MiB, aws-cli/boto3 8 MiB, others 16, 64, 100 MiB). */
+/**
+ * Usual part sizes of S3 tools (rclone 5 MiB, aws-cli/boto3 8 MiB, others 16, 64, 100 MiB).
+ *
+ * @example
+ * ```ts
+ * import { USUAL_PART_SIZES } from "./hashing.ts";
+ * console.log(USUAL_PART_SIZES[0]); // 5242880
+ * ```
+ */
 export const USUAL_PART_SIZES: readonly number[] = [5, 8, 16, 15, 64, 100, 10, 32, 128, 50].map(
   (m) => m * 1024 * 1024,
 );

@@ -36,7 +36,15 @@ export interface LocalFile {
 
 const MAGIC = /[*?[]/;
 
-/** Whether a path contains glob characters. */
+/**
+ * Whether a path contains glob characters.
+ *
+ * @example
+ * ```ts
+ * import { hasGlobMagic } from "./local_files.ts";
+ * hasGlobMagic("data/*.csv"); // true
+ * ```
+ */
 export function hasGlobMagic(p: string): boolean {
   return MAGIC.test(p);
 }

@@ -5,7 +5,15 @@
  * @module
  */
 
-/** A pattern accepted by push, pull and delete: source text or a `RegExp`. */
+/**
+ * A pattern accepted by push, pull and delete: source text or a `RegExp`.
+ *
+ * @example
+ * ```ts
+ * import type { PathPattern } from "./patterns.ts";
+ * const p: PathPattern = /^data\/.*\.csv$/;
+ * ```
+ */
 export type PathPattern = string | RegExp;
 
 /**

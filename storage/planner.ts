@@ -22,7 +22,16 @@ import type { SyncEvents } from "./progress.ts";
 import { type RemoteObject, SyncObject, TransactionSummary } from "./summary.ts";
 import type { ObjectStore, StoreObject } from "./stores/types.ts";
 
-/** Options shared by both planners. */
+/**
+ * Options shared by both planners.
+ *
+ * @example
+ * ```ts
+ * import type { PlanContext } from "./planner.ts";
+ * import { MemoryStore } from "./stores/memory.ts";
+ * const ctx: PlanContext = { store: new MemoryStore("b"), basePath: "", events: {}, concurrency: 4 };
+ * ```
+ */
 export interface PlanContext {
   store: ObjectStore;
   basePath: string;
@@ -83,7 +92,15 @@ async function requireDirectoryOrMissing(dir: string): Promise<void> {
   }
 }
 
-/** Maps a local path (relative or absolute, OS separators) to its key below the base path. */
+/**
+ * Maps a local path (relative or absolute, OS separators) to its key below the base path.
+ *
+ * @example
+ * ```ts
+ * import { pushKey } from "./planner.ts";
+ * pushKey("base", "data/a.txt"); // "base/data/a.txt"
+ * ```
+ */
 export function pushKey(basePath: string, localPath: string): string {
   const posix = localPath.split(path.sep).join("/");
   if (posix.split("/").includes("..")) {

@@ -79,7 +79,15 @@ export interface RemoteStorageConfig {
   socketTimeout?: number;
 }
 
-/** S3-compatible provider ids handled by the S3 store. */
+/**
+ * S3-compatible provider ids handled by the S3 store.
+ *
+ * @example
+ * ```ts
+ * import { S3_COMPATIBLE_PROVIDERS } from "./storage_config.ts";
+ * S3_COMPATIBLE_PROVIDERS.includes("minio"); // true
+ * ```
+ */
 export const S3_COMPATIBLE_PROVIDERS: readonly string[] = [
   "s3",
   "minio",
@@ -93,7 +101,15 @@ export const S3_COMPATIBLE_PROVIDERS: readonly string[] = [
   "ovh",
 ];
 
-/** Every provider id accepted. */
+/**
+ * Every provider id accepted.
+ *
+ * @example
+ * ```ts
+ * import { SUPPORTED_PROVIDERS } from "./storage_config.ts";
+ * SUPPORTED_PROVIDERS.includes("azure_blobs"); // true
+ * ```
+ */
 export const SUPPORTED_PROVIDERS: readonly string[] = [
   ...S3_COMPATIBLE_PROVIDERS,
   "google_storage",
@@ -165,7 +181,15 @@ function optString(conf: Record<string, unknown>, field: string): string | undef
   return v;
 }
 
-/** Why a bucket name is invalid for the provider, or `undefined` when it is fine. */
+/**
+ * Why a bucket name is invalid for the provider, or `undefined` when it is fine.
+ *
+ * @example
+ * ```ts
+ * import { bucketNameProblem } from "./storage_config.ts";
+ * bucketNameProblem("s3", "My_Bucket"); // a sentence explaining the rules
+ * ```
+ */
 export function bucketNameProblem(provider: string, bucket: string): string | undefined {
   if (provider === "azure_blobs") {
     if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) {

@@ -30,7 +30,15 @@ export interface RemoteObject {
   metadata?: Record<string, string>;
 }
 
-/** Direction of a transaction. */
+/**
+ * Direction of a transaction.
+ *
+ * @example
+ * ```ts
+ * import type { SyncDirection } from "./summary.ts";
+ * const d: SyncDirection = "pull";
+ * ```
+ */
 export type SyncDirection = "push" | "pull";
 
 /**
@@ -179,7 +187,15 @@ export class SyncObject {
   }
 }
 
-/** JSON form of a remote object (dates as ISO strings). */
+/**
+ * JSON form of a remote object (dates as ISO strings).
+ *
+ * @example
+ * ```ts
+ * import { remoteObjectJson } from "./summary.ts";
+ * remoteObjectJson({ name: "a.txt", size: 1 }); // { name: "a.txt", size: 1, hash: null }
+ * ```
+ */
 export function remoteObjectJson(o: RemoteObject): Record<string, unknown> {
   return {
     name: o.name,
@@ -191,7 +207,15 @@ export function remoteObjectJson(o: RemoteObject): Record<string, unknown> {
   };
 }
 
-/** Rows of a display table for sync objects (status, name, sizes, local path). */
+/**
+ * Rows of a display table for sync objects (status, name, sizes, local path).
+ *
+ * @example
+ * ```ts
+ * import { SyncObject, syncObjectRows } from "./summary.ts";
+ * syncObjectRows([new SyncObject({ syncDirection: "pull", remoteObj: { name: "a", size: 1 } })]);
+ * ```
+ */
 export function syncObjectRows(objs: readonly SyncObject[], status?: (o: SyncObject) => string) {
   return objs.map((o) => ({
     status: status?.(o) ?? (o.equalMd5HashSum ? "equal" : o.existsOnTarget ? "differs" : "new"),
@@ -206,7 +230,15 @@ function syncObjectList(): SyncObject[] {
   return withTableDisplay<SyncObject>([], (objs) => syncObjectRows(objs));
 }
 
-/** Rows of a display table for remote objects. */
+/**
+ * Rows of a display table for remote objects.
+ *
+ * @example
+ * ```ts
+ * import { remoteObjectRows } from "./summary.ts";
+ * remoteObjectRows([{ name: "a.txt", size: 1 }]);
+ * ```
+ */
 export function remoteObjectRows(objs: readonly RemoteObject[]): Record<string, string>[] {
   return objs.map((o) => ({
     name: o.name,

@@ -14,7 +14,15 @@
 
 import type { S3StoreOptions } from "./s3.ts";
 
-/** The XML API endpoint of Google Cloud Storage. */
+/**
+ * The XML API endpoint of Google Cloud Storage.
+ *
+ * @example
+ * ```ts
+ * import { GCS_S3_ENDPOINT } from "./gcs.ts";
+ * console.log(GCS_S3_ENDPOINT); // https://storage.googleapis.com
+ * ```
+ */
 export const GCS_S3_ENDPOINT = "https://storage.googleapis.com";
 
 /**
