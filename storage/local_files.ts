@@ -197,22 +197,37 @@ async function walk(
     );
   }
   names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  const parts = await Promise.all(names.map(async (name): Promise<LocalFile[]> => {
+  const one = async (name: string): Promise<LocalFile | LocalFile[] | undefined> => {
     const abs = path.join(absDir, name);
     const disp = joinDisplay(display, name);
     let st = await limit(() => lstat(abs)).catch((e) => {
       if ((e as { code?: string }).code === "ENOENT") return undefined; // vanished meanwhile
       throw invalid(disp, (e as Error).message, "check permissions", e);
     });
-    if (st === undefined) return [];
+    if (st === undefined) return undefined;
     if (st.isDirectory()) return await walk(abs, disp, limit);
     if (st.isSymbolicLink()) {
       st = await limit(() => statFollow(abs, disp));
       // symlinked directories are not descended (like os.walk); symlinked files count
     }
-    return st.isFile() ? [fileOf(disp, abs, st)] : [];
-  }));
-  return parts.flat();
+    return st.isFile() ? fileOf(disp, abs, st) : undefined;
+  };
+  // a few workers per folder (not one promise per entry: a folder may hold 100,000 files)
+  const parts: (LocalFile | LocalFile[] | undefined)[] = new Array(names.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      parts[i] = await one(names[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, names.length) }, worker));
+  const out: LocalFile[] = [];
+  for (const p of parts) {
+    if (Array.isArray(p)) { for (const f of p) out.push(f); }
+    else if (p !== undefined) out.push(p);
+  }
+  return out;
 }
 
 /**
