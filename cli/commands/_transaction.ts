@@ -4,6 +4,7 @@
  * @module
  */
 import { readableSize, type SyncObject, TransactionSummary } from "../../storage/mod.ts";
+import type { CommandContext } from "../context.ts";
 import { type Output, plural, table } from "../output.ts";
 
 /**
@@ -225,4 +226,24 @@ export function remotePathArg(path: string): string {
   const p = path.replace(/\\/g, "/");
   if (p === "." || p === "./" || p === "/") return "";
   return p.replace(/^(\.\/)+/, "");
+}
+
+/**
+ * Prints a push or pull result (JSON with `--json`, else the human summary) and returns the
+ * exit code 0: a dry run succeeds, its output tells whether a real run would be refused.
+ *
+ * @example
+ * ```ts ignore
+ * return reportTransaction(ctx, summary, storage.remoteBasePath);
+ * ```
+ */
+export function reportTransaction(
+  ctx: CommandContext,
+  summary: TransactionSummary,
+  basePath: string,
+): 0 {
+  const options = { dryRun: ctx.dryRun, force: ctx.force };
+  if (ctx.json) ctx.out.json(transactionJson(summary, options));
+  else printTransaction(ctx.out, summary, { ...options, listFiles: ctx.dryRun, basePath });
+  return 0;
 }

@@ -6,12 +6,7 @@
 import { resolve } from "node:path";
 import { concurrencyOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
-import {
-  printTransaction,
-  remotePathArg,
-  TRANSACTION_JSON,
-  transactionJson,
-} from "./_transaction.ts";
+import { remotePathArg, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
 /**
  * `accsr pull`.
@@ -56,13 +51,6 @@ export const pull: Command = {
       dryrun: ctx.dryRun,
       localBaseDir,
     });
-    if (ctx.json) ctx.out.json(transactionJson(summary, { dryRun: ctx.dryRun, force: ctx.force }));
-    else {printTransaction(ctx.out, summary, {
-        dryRun: ctx.dryRun,
-        force: ctx.force,
-        listFiles: ctx.dryRun,
-        basePath: storage.remoteBasePath,
-      });}
-    return 0; // a dry run succeeds; `refused` in its output tells what a real run would do
+    return reportTransaction(ctx, summary, storage.remoteBasePath);
   },
 };

@@ -8,13 +8,7 @@ import { SyncConflictError } from "../../errors.ts";
 import type { TransactionSummary } from "../../storage/mod.ts";
 import { concurrencyOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
-import {
-  isRefused,
-  mergeSummaries,
-  printTransaction,
-  TRANSACTION_JSON,
-  transactionJson,
-} from "./_transaction.ts";
+import { isRefused, mergeSummaries, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
 /**
  * `accsr push`.
@@ -83,14 +77,7 @@ export const push: Command = {
     } else {
       summary = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, ctx.dryRun)));
     }
-    if (ctx.json) ctx.out.json(transactionJson(summary, { dryRun: ctx.dryRun, force: ctx.force }));
-    else {printTransaction(ctx.out, summary, {
-        dryRun: ctx.dryRun,
-        force: ctx.force,
-        listFiles: ctx.dryRun,
-        basePath: storage.remoteBasePath,
-      });}
-    return 0; // a dry run succeeds; `refused` in its output tells what a real run would do
+    return reportTransaction(ctx, summary, storage.remoteBasePath);
   },
 };
 
