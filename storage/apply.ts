@@ -116,7 +116,16 @@ async function upload(
     md5 = md5Bytes(data);
     body = { data };
   } else {
-    md5 = obj.localHash ?? await md5sum(localPath, { signal: o.signal });
+    // the cache knows files hashed by an earlier run (e.g. a push of the same data elsewhere)
+    md5 = obj.localHash ?? (o.hashCache
+      ? await o.hashCache.md5({
+        absPath: localPath,
+        size: before.size,
+        mtimeMs: before.mtimeMs,
+        ctimeMs: before.ctimeMs,
+        ino: before.ino,
+      }, o.signal)
+      : await md5sum(localPath, { signal: o.signal }));
     body = { path: localPath, size: before.size };
   }
   // accsr's hook sees the local MD5 (its documented use: `{ md5: o.localHash }`), also for
