@@ -24,12 +24,12 @@ const routes: Record<string, Handler> = {
     res.end(CONTENT);
   },
   "/paced.txt": (_req, res) => {
-    // four pieces, 15 ms apart, so that the client sees several chunks
+    // four pieces, 100 ms apart, so that the client sees several chunks even on a busy machine
     res.writeHead(200, { "content-type": "text/plain", "content-length": CONTENT.length });
     const step = CONTENT.length / 4;
     const send = (i: number) => {
       if (i === 4) return void res.end();
-      res.write(CONTENT.slice(i * step, (i + 1) * step), () => setTimeout(() => send(i + 1), 15));
+      res.write(CONTENT.slice(i * step, (i + 1) * step), () => setTimeout(() => send(i + 1), 100));
     };
     send(0);
   },
