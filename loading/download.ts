@@ -213,6 +213,8 @@ interface Source {
   totalBytes?: number;
   /** Whether `totalBytes` is the exact size of `body` (not so for content-encoded responses). */
   checkLength: boolean;
+  /** The HTTP response, kept reachable while its body is read. */
+  response?: Response;
   cancel(): Promise<void>;
 }
 
@@ -282,6 +284,9 @@ async function fetchFollowingRedirects(
       body: body === null ? emptyBody() : webStreamChunks(body),
       totalBytes,
       checkLength: encoding === null || encoding.trim().toLowerCase() === "identity",
+      // Node's fetch (undici) cancels the body of a Response that is garbage-collected: the
+      // source keeps the Response reachable until the body has been read
+      response,
       cancel: async () => {
         await body?.cancel().catch(() => {});
       },
