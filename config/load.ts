@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
-import YAML from "yaml";
+import YAML from "npm:yaml@^2.9.1";
 import { ConfigError } from "../errors.ts";
 import { describeType, isPlainObject } from "./_objects.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./_json_error.ts";

@@ -4,7 +4,8 @@
  * @module
  */
 import process from "node:process";
-import cliProgress from "cli-progress";
+// @ts-types="npm:@types/cli-progress@^3.11.6"
+import cliProgress from "npm:cli-progress@^3.12.0";
 
 /** The part of cli-progress's `SingleBar` we use (the package ships no types). */
 interface SingleBarLike {

@@ -9,9 +9,10 @@ import { type FileHandle, open, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
-import { extract as tarExtract, type Header } from "tar-stream";
-import unbzip2Stream from "unbzip2-stream";
-import * as xzDecompress from "xz-decompress";
+import { extract as tarExtract, type Header } from "npm:tar-stream@^3.2.2";
+// @ts-types="npm:@types/unbzip2-stream@^1.4.3"
+import unbzip2Stream from "npm:unbzip2-stream@^1.4.3";
+import * as xzDecompress from "npm:xz-decompress@^0.2.3";
 import { AccsrError, LoadingError } from "../errors.ts";
 
 /**

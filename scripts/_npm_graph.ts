@@ -20,6 +20,8 @@ export interface Edge {
   /** Deno's resolution error, if any. */
   error?: string;
   line: number;
+  /** Whether the edge is the code or the types of the import (`@ts-types`, `.d.ts`). */
+  kind: "code" | "type";
 }
 
 /** One module of the graph. */
@@ -78,9 +80,10 @@ export async function loadGraph(configFile: string, rootPaths: readonly string[]
       if (m.specifier === entryUrl) continue;
       const edges: Edge[] = [];
       for (const d of m.dependencies ?? []) {
-        for (const r of [d.code, d.type]) {
+        for (const [kind, r] of [["code", d.code], ["type", d.type]] as const) {
           if (!r) continue;
           edges.push({
+            kind,
             written: d.specifier,
             resolved: r.specifier,
             error: r.error,
@@ -104,7 +107,7 @@ export async function loadGraph(configFile: string, rootPaths: readonly string[]
 
 /** An npm package a part of the graph uses. */
 export interface NpmUse {
-  /** The name the code imports (the import map key), e.g. `yaml`. */
+  /** The name the emitted code imports: the npm package name, or the import map key. */
   importName: string;
   /** The real package name on npm. */
   packageName: string;
@@ -123,7 +126,7 @@ export interface Closure {
   /** Local files that use the Deno global in code. */
   denoFiles: Set<string>;
   npm: Map<string, NpmUse>;
-  /** Problems that make the closure unusable under Node (unresolvable, `jsr:`, inline `npm:`, …). */
+  /** Problems that make the closure unusable under Node (unresolvable, `jsr:`, range conflicts, …). */
   problems: string[];
 }
 
@@ -170,9 +173,14 @@ export async function closureOf(graph: Graph, roots: readonly string[]): Promise
         continue;
       }
       const npm = parseNpmSpecifier(e.resolved);
-      if (npm && !e.written.startsWith("npm:")) {
-        const importName = packageNameOf(e.written);
-        if (!result.npm.has(importName)) {
+      if (npm) {
+        // `npm:yaml@^2` written inline or a bare `yaml` mapped by the import map; the types
+        // edge of a `// @ts-types="npm:@types/x@^1"` directive names its own package
+        const importName = e.written.startsWith("npm:") || e.kind === "type"
+          ? npm.name
+          : packageNameOf(e.written);
+        const known = result.npm.get(importName);
+        if (!known) {
           const redirected = parseNpmSpecifier(graph.redirects[e.resolved] ?? "");
           result.npm.set(importName, {
             importName,
@@ -181,12 +189,17 @@ export async function closureOf(graph: Graph, roots: readonly string[]): Promise
             resolvedVersion: redirected?.range,
             from: where,
           });
+        } else if (known.range !== npm.range || known.packageName !== npm.name) {
+          result.problems.push(
+            `${where}: "${e.written}" asks for ${npm.name}@${npm.range ?? "*"} but ${known.from} ` +
+              `for ${known.packageName}@${known.range ?? "*"}: use one range everywhere`,
+          );
         }
         continue;
       }
       result.problems.push(
         `${where}: "${e.written}" (${e.resolved}) cannot be loaded by Node ` +
-          `(use a bare specifier from the deno.json import map or a node: built-in)`,
+          `(use an npm:name@range specifier, a node: built-in or a relative path)`,
       );
     }
   }

@@ -282,6 +282,24 @@ export function rewriteDtsSpecifiers(src: string): string {
 }
 
 /**
+ * Rewrites `npm:name@range/sub` string literals (import specifiers) to the bare `name/sub`
+ * that Node resolves from `package.json` dependencies. Other strings stay.
+ *
+ * @example
+ * ```ts
+ * import { rewriteNpmSpecifiers } from "./_npm_util.ts";
+ * rewriteNpmSpecifiers('import YAML from "npm:yaml@^2.9.1";'); // 'import YAML from "yaml";'
+ * rewriteNpmSpecifiers('await import("npm:@a/b@~1.2/c.js")'); // 'await import("@a/b/c.js")'
+ * ```
+ */
+export function rewriteNpmSpecifiers(src: string): string {
+  return src.replace(
+    /(["'])npm:((?:@[^/@"'\s]+\/)?[^/@"'\s]+)(?:@[^/"'\s]+)?(\/[^"'\s]*)?\1/g,
+    (_all, q: string, name: string, sub: string | undefined) => `${q}${name}${sub ?? ""}${q}`,
+  );
+}
+
+/**
  * Parses JSON with comments and trailing commas (`deno.json` may be JSONC).
  *
  * @example

@@ -43,6 +43,7 @@ import {
   parseJsonc,
   parseNpmSpecifier,
   rewriteDtsSpecifiers,
+  rewriteNpmSpecifiers,
 } from "./_npm_util.ts";
 
 const PACKAGE_NAME = "accsr";
@@ -51,7 +52,7 @@ const BIN_SOURCE = "cli.ts";
 const DESCRIPTION =
   "Configuration, remote storage sync (S3, Azure Blob, local directories) and data loading " +
   "utilities — a TypeScript port of the Python library accsr.";
-/** Packages tests may use that never become runtime dependencies. */
+/** Packages tests may use that never become runtime dependencies (nor do `@types/*`). */
 const NEVER_RUNTIME_DEPENDENCIES = new Set(["expect", "@types/node"]);
 /** TypeScript libs matching what Node 20 implements (ES2023 + Symbol.dispose/asyncDispose). */
 const LIB = ["ES2023", "ESNext.Disposable"];
@@ -364,7 +365,9 @@ async function main() {
     throw new BuildError(`the library cannot be built for Node:\n  ${libProblems.join("\n  ")}`);
   }
   const dependencies = dependencyRanges(
-    [...lib.npm.values()].filter((u) => !NEVER_RUNTIME_DEPENDENCIES.has(u.importName)),
+    [...lib.npm.values()].filter((u) =>
+      !NEVER_RUNTIME_DEPENDENCIES.has(u.importName) && !u.importName.startsWith("@types/")
+    ),
   );
 
   const tests: { path: string; closure: Closure }[] = [];
@@ -413,7 +416,10 @@ async function main() {
     for (const f of staged) {
       const to = join(stage, "src", relative(root, f));
       await mkdir(dirname(to), { recursive: true });
-      await copyFile(f, to);
+      // `npm:yaml@^2.9.1` → `yaml` (a dependency in package.json)
+      if (/\.[mc]?tsx?$/.test(f)) {
+        await writeFile(to, rewriteNpmSpecifiers(await readFile(f, "utf8")));
+      } else await copyFile(f, to);
     }
     await writeFile(join(stage, "src", "package.json"), '{ "type": "module", "private": true }\n');
     await symlink(nodeModules, join(stage, "src", "node_modules"), "dir");

@@ -5,7 +5,8 @@
  * @module
  */
 import process from "node:process";
-import type cliProgressTypes from "cli-progress";
+// @ts-types="npm:@types/cli-progress@^3.11.6"
+import type cliProgressTypes from "npm:cli-progress@^3.12.0";
 import type { SyncDirection, SyncObject } from "./summary.ts";
 
 /**
@@ -113,7 +114,7 @@ export function defaultReporter(
     pbar.start(p.bytes, done, { done: readableSize(done), all: readableSize(p.bytes) });
   };
   if (bar) {
-    void import("cli-progress").then((m) => {
+    void import("npm:cli-progress@^3.12.0").then((m) => {
       lib = m.default;
       if (pending) draw(pending);
       pending = undefined;

@@ -11,7 +11,7 @@ import {
   DeleteObjectsCommand,
   ListObjectsV2Command,
   S3Client,
-} from "@aws-sdk/client-s3";
+} from "npm:@aws-sdk/client-s3@^3.1169.0";
 import * as path from "node:path";
 import process from "node:process";
 import { run, tail } from "./_util.ts";

@@ -25,7 +25,7 @@ import {
   S3Client,
   type S3ClientConfig,
   UploadPartCommand,
-} from "@aws-sdk/client-s3";
+} from "npm:@aws-sdk/client-s3@^3.1169.0";
 import type http from "node:http";
 import type https from "node:https";
 import { Readable } from "node:stream";

@@ -53,7 +53,7 @@ import {
   type RequestPolicyFactory,
   StorageSharedKeyCredential,
   type WebResource,
-} from "@azure/storage-blob";
+} from "npm:@azure/storage-blob@~12.32.0";
 import { StorageError } from "../../errors.ts";
 import type {
   GetOptions,

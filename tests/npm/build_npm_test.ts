@@ -9,6 +9,7 @@ import {
   parseJsonc,
   parseNpmSpecifier,
   rewriteDtsSpecifiers,
+  rewriteNpmSpecifiers,
   usesDenoApi,
 } from "../../scripts/_npm_util.ts";
 
@@ -136,6 +137,27 @@ describe("rewriteDtsSpecifiers", () => {
       'import { f } from "./f.js";',
       "/** import { g } from './g.js'; */",
     ].join("\n"));
+  });
+});
+
+describe("rewriteNpmSpecifiers", () => {
+  it("maps npm:name@range (scoped, subpaths, dynamic imports) to the bare package name", () => {
+    const src = [
+      'import YAML from "npm:yaml@^2.9.1";',
+      "import { S3Client } from 'npm:@aws-sdk/client-s3@^3.1169.0';",
+      'export * from "npm:@a/b@~1.2/sub/x.js";',
+      'const m = await import("npm:cli-progress@^3.12.0");',
+      'import x from "npm:nover";',
+      'import "./local.ts"; import "node:fs"; const s = "npm: not a specifier";',
+    ].join("\n");
+    expect(rewriteNpmSpecifiers(src).split("\n")).toEqual([
+      'import YAML from "yaml";',
+      "import { S3Client } from '@aws-sdk/client-s3';",
+      'export * from "@a/b/sub/x.js";',
+      'const m = await import("cli-progress");',
+      'import x from "nover";',
+      'import "./local.ts"; import "node:fs"; const s = "npm: not a specifier";',
+    ]);
   });
 });
 
