@@ -11,7 +11,7 @@ import { ConfigurationBase } from "../config/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { type RemoteStorageConfig, S3_COMPATIBLE_PROVIDERS } from "../storage/mod.ts";
 import type { ParsedCommand } from "./args.ts";
-import { redactDeep, secretValues } from "./redact.ts";
+import { redactDeep, secretValues } from "../redact.ts";
 
 /** Config section names, in order of preference (the second is accsr's). */
 const SECTION_NAMES = ["remote_storage", "remote_storage_config"] as const;

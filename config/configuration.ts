@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { relative as relativePath, resolve } from "node:path";
 import process from "node:process";
 import { ConfigError, ConfigKeyError } from "../errors.ts";
+import { redactDeep } from "../redact.ts";
 import { describeType, freezeDeep, lookup } from "./_objects.ts";
 import { parseEnvMarker, resolveEnvMarkers } from "./env_markers.ts";
 import { type ConfigLayer, loadConfigLayers, mergeLayers } from "./load.ts";
@@ -360,6 +361,82 @@ export class ConfigurationBase {
     const marker = parseEnvMarker(this.#raw(keyPath));
     if (marker === undefined) return { value, source: located.file ?? this.loadedFiles.join(", ") };
     return { value, source: `${located.file} (env:${marker.name})`, envVar: marker.name };
+  }
+
+  /**
+   * What `JSON.stringify(config)` shows: the directory, the files read and the merged
+   * configuration (markers unresolved) with the values of secret-like keys (`secret`,
+   * `password`, `token`, `account_key`, `connection_string`…) and credentials inside strings
+   * (`AccountKey=…`, `user:pw@`) replaced by `***`. {@linkcode ConfigurationBase.prototype.getEntry}
+   * still returns the real values.
+   *
+   * @example
+   * ```ts
+   * import { ConfigurationBase } from "./configuration.ts";
+   * const config = new ConfigurationBase({ configDirectory: "./project" });
+   * console.log(JSON.stringify(config)); // {"configDirectory":…,"config":{"remote_storage":{"secret":"***",…}}}
+   * ```
+   */
+  toJSON(): {
+    configDirectory: string;
+    loadedFiles: readonly string[];
+    config: Record<string, unknown>;
+  } {
+    return {
+      configDirectory: this.configDirectory,
+      loadedFiles: [...this.loadedFiles],
+      config: redactDeep(this.config) as Record<string, unknown>,
+    };
+  }
+
+  /**
+   * `ClassName {…}` with the redacted JSON of {@linkcode ConfigurationBase.prototype.toJSON}.
+   *
+   * @example
+   * ```ts
+   * import { ConfigurationBase } from "./configuration.ts";
+   * console.log(String(new ConfigurationBase({ configDirectory: "./project" })));
+   * ```
+   */
+  toString(): string {
+    return `${this.constructor.name} ${JSON.stringify(this.toJSON())}`;
+  }
+
+  /**
+   * `Deno.inspect` (and `console.log` in Deno, and notebooks) shows the redacted view.
+   *
+   * @example
+   * ```ts
+   * import { ConfigurationBase } from "./configuration.ts";
+   * console.log(new ConfigurationBase({ configDirectory: "./project" })); // secrets as "***"
+   * ```
+   */
+  [Symbol.for("Deno.customInspect")](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return `${this.constructor.name} ${inspect(this.toJSON(), options)}`;
+  }
+
+  /**
+   * Node's `util.inspect` (and `console.log` in Node) shows the redacted view.
+   *
+   * @example
+   * ```ts
+   * import { inspect } from "node:util";
+   * import { ConfigurationBase } from "./configuration.ts";
+   * console.log(inspect(new ConfigurationBase({ configDirectory: "./project" })));
+   * ```
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](
+    _depth: number,
+    options: unknown,
+    inspect?: (value: unknown, options?: unknown) => string,
+  ): string {
+    const view = this.toJSON();
+    return `${this.constructor.name} ${
+      inspect ? inspect(view, options) : JSON.stringify(view, null, 2)
+    }`;
   }
 
   #environment(): Record<string, string | undefined> {

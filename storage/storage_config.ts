@@ -6,6 +6,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { isSecretKey, REDACTED, redactDeep } from "../redact.ts";
 import { normalizeBasePath } from "./keys.ts";
 
 /**
@@ -324,8 +325,6 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
   };
 }
 
-const SECRET_FIELDS = new Set(["secret", "sessionToken", "session_token"]);
-
 /**
  * A copy of the config whose secret fields stay readable (`conf.secret`) but never appear in
  * `String(conf)`, `JSON.stringify(conf)`, `Deno.inspect` or `util.inspect`.
@@ -339,14 +338,17 @@ const SECRET_FIELDS = new Set(["secret", "sessionToken", "session_token"]);
  */
 export function redactedConfig(conf: RemoteStorageConfig): RemoteStorageConfig {
   const out: Record<string, unknown> = {};
+  const secretFields: string[] = [];
   for (const [k, v] of Object.entries(conf)) {
-    if (SECRET_FIELDS.has(k)) Object.defineProperty(out, k, { value: v, enumerable: false });
-    else out[k] = v;
+    if (isSecretKey(k)) {
+      Object.defineProperty(out, k, { value: v, enumerable: false });
+      secretFields.push(k);
+    } else out[k] = v;
   }
   const visible = (): Record<string, unknown> => {
-    const r: Record<string, unknown> = { ...out };
-    for (const k of SECRET_FIELDS) {
-      if (k in out) r[k] = (out as Record<string, unknown>)[k] == null ? null : "***";
+    const r = redactDeep({ ...out }) as Record<string, unknown>;
+    for (const k of secretFields) {
+      r[k] = (out as Record<string, unknown>)[k] == null ? null : REDACTED;
     }
     return r;
   };

@@ -5,7 +5,7 @@
  */
 import type { Command, CommandContext } from "../context.ts";
 import { table } from "../output.ts";
-import { redactDeep } from "../redact.ts";
+import { redactDeep } from "../../redact.ts";
 import { redactedStorage, resolvedConfig } from "../settings.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { isSecretKey, redactString } from "../../cli/redact.ts";
+import { isSecretKey, redactString } from "../../redact.ts";
 import { type CliResult, jsonOf, project, writeFiles } from "./_helpers.ts";
 
 const SECRET = "FAKE-SECRET-9f8e7d6c5b4a";

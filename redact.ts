@@ -1,13 +1,31 @@
 /**
- * Keeping secrets out of the CLI's output: which keys hold secrets, and redacted copies of
- * configuration values.
+ * Keeping secrets out of every output, one module for the library and the CLI: which keys
+ * hold secrets ({@linkcode isSecretKey}), credentials inside strings
+ * ({@linkcode redactString}), and redacted copies of configuration values
+ * ({@linkcode redactDeep}). Configuration objects, storage configs and the CLI's `config`
+ * command all use it.
+ *
+ * @example
+ * ```ts
+ * import { isSecretKey, redactDeep } from "./redact.ts";
+ * isSecretKey("client_secret"); // true
+ * redactDeep({ bucket: "b", secret: "s3cr3t" }); // { bucket: "b", secret: "***" }
+ * ```
  *
  * @module
  */
-import { parseEnvMarker } from "../config/mod.ts";
+import { parseEnvMarker } from "./config/env_markers.ts";
 
-/** What a redacted value is shown as. */
-const REDACTED = "***";
+/**
+ * What a redacted value is shown as.
+ *
+ * @example
+ * ```ts
+ * import { REDACTED } from "./redact.ts";
+ * console.log(REDACTED); // "***"
+ * ```
+ */
+export const REDACTED = "***";
 
 const SECRET_WORDS = new Set([
   "secret",
@@ -28,6 +46,13 @@ const SECRET_WORDS = new Set([
   "connectionstring",
   "secretkey",
   "sessiontoken",
+  "session",
+  "sessions",
+  "auth",
+  "authorization",
+  "bearer",
+  "cookie",
+  "cookies",
 ]);
 const SECRET_PAIRS = [
   ["account", "key"],
@@ -38,10 +63,28 @@ const SECRET_PAIRS = [
   ["client", "secret"],
 ];
 
+/** Words before `key` that make it a credential (`secret_key`, `master_key`, `sas_key`…). */
+const KEY_CREDENTIALS = new Set([
+  "account",
+  "private",
+  "api",
+  "secret",
+  "master",
+  "shared",
+  "sas",
+  "signing",
+  "encryption",
+  "storage",
+  "client",
+  "auth",
+]);
+
 /**
  * Whether a configuration key (or environment variable name) names a secret: `secret`,
- * `password`, `token`, `session_token`, `account_key`, `connection_string`, `apiKey`,
- * `AWS_SECRET_ACCESS_KEY`… (`key`, the access key id, is not one).
+ * `password`, `token`, `session_token`, `account_key`, `connection_string`, `sas_token`,
+ * `apiKey`, `AWS_SECRET_ACCESS_KEY`, `auth`, `authorization`, `bearer`, `cookie`, `session`,
+ * and `*key` of credentials (`secret_key`, `master_key`, `storageKey`…). `key` (the access
+ * key id), `access_key_id` and `keyboard` are not.
  *
  * @example
  * ```ts
@@ -61,6 +104,11 @@ export function isSecretKey(key: string): boolean {
   for (let i = 0; i + 1 < words.length; i++) {
     if (SECRET_PAIRS.some(([a, b]) => words[i] === a && words[i + 1] === b)) return true;
   }
+  // `*key` of credentials: secret_key, masterKey, storagekey (but not access_key_id)
+  const last = words.at(-1) ?? "";
+  const before = words.at(-2);
+  if (last === "key" && before !== undefined && KEY_CREDENTIALS.has(before)) return true;
+  if (last.endsWith("key") && KEY_CREDENTIALS.has(last.slice(0, -3))) return true;
   return SECRET_WORDS.has(words.join(""));
 }
 
