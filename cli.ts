@@ -5,7 +5,13 @@
  * @module
  */
 import process from "node:process";
+import { exitOnBrokenPipe } from "./cli/epipe.ts";
 import { run } from "./cli/run.ts";
+
+// `accsr ls | head -1`: when the reader goes away, end quietly with exit code 0
+for (const stream of [process.stdout, process.stderr]) {
+  exitOnBrokenPipe(stream, (code) => process.exit(code));
+}
 
 // the AWS SDK warns on Node < 22 at its first request; a CLI user cannot act on that
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

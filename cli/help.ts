@@ -64,7 +64,7 @@ const CONFIGURATION = `Configuration:
 const EXIT_CODES = `Exit codes:
   0  success
   1  failure (configuration, storage, network…)
-  2  usage error (unknown command or option, missing argument); the help is printed
+  2  usage error (unknown command or option, missing argument, invalid value)
   3  refused transaction: files would be overwritten without --force, or names collide
      (nothing was transferred)`;
 

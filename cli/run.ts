@@ -16,6 +16,7 @@ import { concurrencyOf, parseCommandLine, patternsOf, UsageError } from "./args.
 import { COMMAND_SPECS, COMMANDS } from "./commands/mod.ts";
 import { transactionJson } from "./commands/_transaction.ts";
 import { CommandContext } from "./context.ts";
+import { isBrokenPipe } from "./epipe.ts";
 import { commandHelp, globalHelp } from "./help.ts";
 import { Output, resolveIO, type RunIO } from "./output.ts";
 import { VERSION } from "./version.ts";
@@ -96,13 +97,11 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
     ctx = new CommandContext(parsed, out);
     return await COMMANDS.get(parsed.command.name)!.run(ctx);
   } catch (e) {
+    if (isBrokenPipe(e)) return EXIT_CODES.ok; // `accsr ls | head -1`
     if (e instanceof UsageError) {
-      out.error(
-        e.message,
-        `see the help below, or "accsr ${e.command ? `${e.command.name} ` : ""}--help"`,
-      );
-      out.errLine();
-      out.errLine(e.command ? commandHelp(e.command) : globalHelp(COMMAND_SPECS));
+      // the message (with its "did you mean") and one pointer to the help, never the help
+      out.error(e.message);
+      out.errLine(`see \`accsr ${e.command ? `${e.command.name} ` : ""}--help\``);
       return EXIT_CODES.usage;
     }
     const code = e instanceof SyncConflictError ? EXIT_CODES.refused : EXIT_CODES.failure;

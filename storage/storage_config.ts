@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { isSecretKey, REDACTED, redactDeep } from "../redact.ts";
+import { isSecretKey, redactDeep, REDACTED } from "../redact.ts";
 import { normalizeBasePath } from "./keys.ts";
 
 /**
