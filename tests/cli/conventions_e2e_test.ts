@@ -54,7 +54,10 @@ describe("the accsr binary in a pipeline", () => {
       for (let i = 0; i < 400; i++) {
         writeFileSync(join(p.cwd, "data", `${"long-name-".repeat(20)}${i}.txt`), String(i));
       }
-      const setup = bash('eval "$ACCSR create-bucket" && eval "$ACCSR push data" >/dev/null', p.cwd);
+      const setup = bash(
+        'eval "$ACCSR create-bucket" && eval "$ACCSR push data" >/dev/null',
+        p.cwd,
+      );
       expect(setup).toMatchObject({ code: 0 });
       for (const command of ["ls", "ls -l", "ls --json"]) {
         const r = bash(
