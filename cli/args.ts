@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { compilePattern } from "../storage/mod.ts";
+import { compilePattern, joinPatterns } from "../storage/mod.ts";
 import { parseArgs } from "node:util";
 
 /**
@@ -480,7 +480,11 @@ export function patternsOf(
         );
       }
     }
-    return list.length === 1 ? list[0] : list.map((re) => `(?:${re})`).join("|");
+    try {
+      return joinPatterns(list);
+    } catch (e) {
+      throw new UsageError(`options "--${name}": ${(e as Error).message}`, parsed.command);
+    }
   };
   return { includeRegex: one("include"), excludeRegex: one("exclude") };
 }

@@ -46,7 +46,7 @@ export type {
 } from "./summary.ts";
 export { defaultReporter, readableSize } from "./progress.ts";
 export type { ReporterStream, SyncEvents } from "./progress.ts";
-export { compilePattern, skipPredicate } from "./patterns.ts";
+export { compilePattern, joinPatterns, skipPredicate } from "./patterns.ts";
 export type { PathPattern } from "./patterns.ts";
 export { createStore } from "./stores/create.ts";
 export { FileStore } from "./stores/fs.ts";
