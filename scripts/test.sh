@@ -39,6 +39,7 @@ deno lint
 deno check mod.ts cli.ts tests/ scripts/ examples/
 deno doc --lint mod.ts config/mod.ts storage/mod.ts loading/mod.ts cli/mod.ts
 deno publish --dry-run --allow-dirty
+deno run -A scripts/check_deps.ts   # no bare specifiers in library code, no unused dependencies
 
 step "S3 test server (Ceph radosgw)"
 if [ -z "${S3_ENDPOINT:-}" ]; then
