@@ -49,6 +49,11 @@ export class CommandContext {
     return this.out.io.env;
   }
 
+  /** Aborted when the command is interrupted (SIGINT/SIGTERM in the binary). */
+  get signal(): AbortSignal | undefined {
+    return this.out.io.signal;
+  }
+
   /** `--json` was given. */
   get json(): boolean {
     return this.parsed.values.json === true;

@@ -66,7 +66,11 @@ const EXIT_CODES = `Exit codes:
   1  failure (configuration, storage, network…)
   2  usage error (unknown command or option, missing argument, invalid value)
   3  refused transaction: files would be overwritten without --force, or names collide
-     (nothing was transferred)`;
+     (nothing was transferred)
+  130, 143  interrupted by Ctrl-C (SIGINT) / SIGTERM: running transfers were cancelled,
+     temporary files removed, files either complete or absent; one line on stderr
+     ("interrupted: N of M files transferred; …"), --json: error code INTERRUPTED.
+     Run the same command again to finish. A second Ctrl-C exits at once.`;
 
 /**
  * `accsr --help`.

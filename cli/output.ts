@@ -51,6 +51,12 @@ export interface RunIO {
    * `isTTY`. Terminals get colours (unless `NO_COLOR` is set) and progress bars.
    */
   isTTY?: boolean;
+  /**
+   * Cancels the command (the binary aborts it on SIGINT/SIGTERM): no new transfer starts,
+   * running ones are cancelled and temporary files removed. Aborted with a `cli/signals.ts`
+   * `Interrupt` as reason, `run` reports `INTERRUPTED` and returns 130 or 143.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -70,6 +76,7 @@ export interface ResolvedIO {
   cwd: string;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  signal?: AbortSignal;
 }
 
 /**
@@ -92,6 +99,7 @@ export function resolveIO(io: RunIO = {}): ResolvedIO {
     cwd: io.cwd ?? process.cwd(),
     stdoutIsTTY: io.isTTY ?? stdout.isTTY === true,
     stderrIsTTY: io.isTTY ?? stderr.isTTY === true,
+    signal: io.signal,
   };
 }
 

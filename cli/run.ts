@@ -19,6 +19,7 @@ import { CommandContext } from "./context.ts";
 import { isBrokenPipe } from "./epipe.ts";
 import { commandHelp, globalHelp } from "./help.ts";
 import { Output, resolveIO, type RunIO } from "./output.ts";
+import { type Interrupt, interruptOf } from "./signals.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -39,10 +40,15 @@ export interface ExitCodes {
   readonly usage: 2;
   /** A transaction was refused (overwrite without `--force`, or collisions); nothing moved. */
   readonly refused: 3;
+  /** Interrupted by SIGINT (Ctrl-C). */
+  readonly sigint: 130;
+  /** Interrupted by SIGTERM. */
+  readonly sigterm: 143;
 }
 
 /**
- * Exit codes of the CLI: 0 ok, 1 failure, 2 usage error, 3 refused transaction.
+ * Exit codes of the CLI: 0 ok, 1 failure, 2 usage error, 3 refused transaction, 130/143
+ * interrupted by SIGINT/SIGTERM.
  *
  * @example
  * ```ts
@@ -51,7 +57,14 @@ export interface ExitCodes {
  * if (code === EXIT_CODES.refused) console.log("rerun with --force to overwrite");
  * ```
  */
-export const EXIT_CODES: ExitCodes = Object.freeze({ ok: 0, failure: 1, usage: 2, refused: 3 });
+export const EXIT_CODES: ExitCodes = Object.freeze({
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  refused: 3,
+  sigint: 130,
+  sigterm: 143,
+});
 
 /**
  * Runs the accsr CLI: `accsr <command> [options]` with the commands `push`, `pull`, `ls`,
@@ -98,6 +111,10 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
     return await COMMANDS.get(parsed.command.name)!.run(ctx);
   } catch (e) {
     if (isBrokenPipe(e)) return EXIT_CODES.ok; // `accsr ls | head -1`
+    const interrupt = interruptOf(io.signal);
+    if (interrupt !== undefined && !(e instanceof UsageError)) {
+      return reportInterrupt(out, e, interrupt, json, ctx);
+    }
     if (e instanceof UsageError) {
       // the message (with its "did you mean") and one pointer to the help, never the help
       out.error(e.message);
@@ -113,6 +130,38 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
   } finally {
     await ctx?.close();
   }
+}
+
+/**
+ * The one-line report of an interrupted command (`--json`: an error object with code
+ * `INTERRUPTED`); returns 130 (SIGINT) or 143 (SIGTERM).
+ */
+function reportInterrupt(
+  out: Output,
+  e: unknown,
+  interrupt: Interrupt,
+  json: boolean,
+  ctx: CommandContext | undefined,
+): number {
+  const summary = (e as { summary?: unknown } | undefined)?.summary;
+  const message = summary instanceof TransactionSummary
+    ? `interrupted: ${summary.syncedFiles.length} of ${summary.filesToSync.length} files transferred; run the same command again to finish`
+    : `interrupted by ${interrupt.signalName} before any file was transferred; run the same command again to finish`;
+  out.errLine(message);
+  if (json) {
+    const error = {
+      code: "INTERRUPTED",
+      message,
+      exit_code: interrupt.exitCode,
+      signal: interrupt.signalName,
+    };
+    out.json(
+      summary instanceof TransactionSummary && ctx !== undefined
+        ? { ...transactionJson(summary, { dryRun: ctx.dryRun, force: ctx.force }), error }
+        : { error },
+    );
+  }
+  return interrupt.exitCode;
 }
 
 function messageOf(e: unknown): string {

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
 import { AccsrError, StorageError, SyncConflictError } from "../errors.ts";
@@ -17,6 +16,7 @@ import { readableSize, type SyncEvents } from "./progress.ts";
 import { type RemoteObject, SyncObject, type TransactionSummary } from "./summary.ts";
 import type { ObjectStore, StoreObject } from "./stores/types.ts";
 import type { HashCache } from "./hashing.ts";
+import { forgetTempFile, removeStaleTempFiles, tempFileName, trackTempFile } from "./temp_files.ts";
 
 /**
  * Options of {@linkcode applyPlan}.
@@ -213,13 +213,15 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
   const dir = path.dirname(localPath);
   let made = st.dirs.get(dir);
   if (made === undefined) {
-    made = mkdir(dir, { recursive: true });
+    // once per folder: create it, and remove temporary files left by runs that died
+    made = mkdir(dir, { recursive: true }).then(() => removeStaleTempFiles(dir));
     st.dirs.set(dir, made);
   }
   await made;
-  // Short and fixed-length: fits wherever the final name fits (no ENAMETOOLONG).
-  const tmp = path.join(dir, `.accsr-${randomBytes(6).toString("hex")}.part`);
+  // Short and of bounded length: fits wherever the final name fits (no ENAMETOOLONG).
+  const tmp = path.join(dir, tempFileName());
   let placed = false; // renamed into place: nothing left to remove
+  trackTempFile(tmp);
   try {
     const got = await o.store.get(remote.name, tmp, {
       signal: o.signal,
@@ -278,6 +280,7 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
     });
   } finally {
     if (!placed) await unlink(tmp).catch(() => {});
+    forgetTempFile(tmp);
   }
 }
 

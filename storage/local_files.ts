@@ -1,7 +1,8 @@
 /**
  * Finds the local files a push considers: a file, a directory (recursive, dotfiles
  * included), or a glob (`*`, `?`, `[…]` within one segment, `**` across segments; like
- * Python's glob, wildcards do not match names starting with `.`).
+ * Python's glob, wildcards do not match names starting with `.`). accsr's own temporary
+ * files (`.accsr-*.part`, see `temp_files.ts`) are never found.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import type { Dirent, Stats } from "node:fs";
 import { lstat, readdir, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { AccsrError } from "../errors.ts";
+import { isTempFileName } from "./temp_files.ts";
 
 /**
  * A local file found for a push.
@@ -196,6 +198,8 @@ async function walk(
       e,
     );
   }
+  // accsr's own temporary files (`.accsr-*.part`) never travel
+  names = names.filter((n) => !isTempFileName(n));
   names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
   const one = async (name: string): Promise<LocalFile | LocalFile[] | undefined> => {
     const abs = path.join(absDir, name);
@@ -262,7 +266,7 @@ export async function findLocalFiles(pattern: string, baseDir: string): Promise<
     }
     const st = lst.isSymbolicLink() ? await statFollow(abs, display) : lst;
     if (st.isDirectory()) { for (const f of await walk(abs, display, limiter(64))) out.push(f); }
-    else if (st.isFile()) {
+    else if (st.isFile() && !isTempFileName(path.basename(abs))) {
       out.push(fileOf(display, abs, st));
     }
   }

@@ -59,3 +59,9 @@ export type {
   StoreObject,
   UploadBody,
 } from "./stores/types.ts";
+export {
+  isTempFileName,
+  removeLiveTempFilesSync,
+  removeStaleTempFiles,
+  TEMP_FILE_PATTERN,
+} from "./temp_files.ts";

@@ -50,6 +50,7 @@ export const pull: Command = {
       force: ctx.force,
       dryrun: ctx.dryRun,
       localBaseDir,
+      signal: ctx.signal,
     });
     return reportTransaction(ctx, summary, storage.remoteBasePath);
   },

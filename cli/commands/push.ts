@@ -64,6 +64,7 @@ export const push: Command = {
         force: ctx.force,
         dryrun,
         localPathPrefix: prefix ?? (isAbsolute(path) ? undefined : ctx.cwd),
+        signal: ctx.signal,
       });
 
     let summary: TransactionSummary;

@@ -13,6 +13,9 @@
  *   (`"lose-answer"`: the ambiguous failure where a write succeeded but the client never
  *   learns it).
  *
+ * It also counts the body bytes it forwards in each direction ({@linkcode FaultProxy.bytesUp},
+ * {@linkcode FaultProxy.bytesDown}), so a test can tell how much a transfer really sent.
+ *
  * Rules apply to the first `times` matching requests (default: every one). Only `node:`
  * built-ins are used, so the tests also run compiled under Node.
  *
@@ -101,6 +104,10 @@ function describeAction(a: FaultAction): string {
 export class FaultProxy {
   /** Every request seen, in arrival order. */
   readonly requests: SeenRequest[] = [];
+  /** Request body bytes forwarded to the server (uploads). */
+  bytesUp = 0;
+  /** Response body bytes forwarded to the client (downloads). */
+  bytesDown = 0;
   readonly #server: http.Server;
   readonly #upstream: URL;
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -139,6 +146,8 @@ export class FaultProxy {
   reset(): void {
     this.#rules.length = 0;
     this.requests.length = 0;
+    this.bytesUp = 0;
+    this.bytesDown = 0;
   }
 
   /** Requests seen matching `method` and `path` (substring or RegExp) and `query`. */
@@ -235,6 +244,7 @@ export class FaultProxy {
           chunk = copy;
           flipped = true;
         }
+        this.bytesDown += chunk.byteLength;
         res.write(chunk);
       });
       upRes.on("end", () => res.end());
@@ -243,6 +253,9 @@ export class FaultProxy {
     up.on("error", () => res.socket?.destroy());
     res.once("close", () => {
       if (!res.writableFinished) up.destroy();
+    });
+    req.on("data", (chunk: Buffer) => {
+      this.bytesUp += chunk.byteLength;
     });
     req.pipe(up);
   }
