@@ -18,3 +18,5 @@ deno jupyter --install --force >/dev/null 2>&1 || deno jupyter --install --force
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 NO_COLOR=1 /usr/bin/python3 scripts/notebook/run_notebook.py examples/quick_intro.ipynb --out "$out/executed.ipynb"
+# the same notebook in a folder with no deno.json, importing the library by http URL
+ACCSR_REQUIRE_NOTEBOOK=1 deno test -A tests/ecosystem/url_notebook_test.ts
