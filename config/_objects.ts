@@ -78,6 +78,34 @@ export function mapDeep<T>(value: T, leaf: (value: unknown) => unknown): T {
 }
 
 /**
+ * As {@linkcode mapDeep}, and `leaf` also gets the key path of the value (array indexes as
+ * strings), starting with `keyPath`.
+ *
+ * @example
+ * ```ts
+ * import { mapDeepWithPath } from "./_objects.ts";
+ * mapDeepWithPath({ a: [1] }, [], (v, path) => path.join(".")); // { a: ["a.0"] }
+ * ```
+ */
+export function mapDeepWithPath<T>(
+  value: T,
+  keyPath: readonly string[],
+  leaf: (value: unknown, keyPath: readonly string[]) => unknown,
+): T {
+  if (Array.isArray(value)) {
+    return value.map((v, i) => mapDeepWithPath(v, [...keyPath, String(i)], leaf)) as T;
+  }
+  if (isPlainObject(value)) {
+    const copy: PlainObject = {};
+    for (const [k, v] of Object.entries(value)) {
+      setOwn(copy, k, mapDeepWithPath(v, [...keyPath, k], leaf));
+    }
+    return copy as T;
+  }
+  return leaf(value, keyPath) as T;
+}
+
+/**
  * Freezes plain objects and arrays recursively and returns `value`.
  *
  * @example

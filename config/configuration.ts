@@ -8,9 +8,19 @@ import { relative as relativePath, resolve } from "node:path";
 import process from "node:process";
 import { ConfigError, ConfigKeyError } from "../errors.ts";
 import { redactDeep } from "../redact.ts";
+import { deepMerge } from "./merge.ts";
 import { describeType, freezeDeep, lookup } from "./_objects.ts";
-import { parseEnvMarker, resolveEnvMarkers } from "./env_markers.ts";
+import { type ConfigProblem, findConfigProblems } from "./check.ts";
+import { loadEnvFiles } from "./dotenv.ts";
+import {
+  type EnvMarkerResolution,
+  parseEnvMarker,
+  resolveEnvMarker,
+  resolveEnvMarkers,
+} from "./env_markers.ts";
+import { DEFAULT_ENV_PREFIX, envOverrides } from "./env_overrides.ts";
 import { type ConfigLayer, loadConfigLayers, mergeLayers } from "./load.ts";
+import { selectProfile, withProfileFiles } from "./profiles.ts";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.ts";
 
 /**
@@ -23,6 +33,8 @@ import { type StandardSchemaV1, validateWithSchema } from "./schema.ts";
  *   configDirectory: "./project",
  *   configFiles: ["config.json", "config_local.yml"],
  *   env: { BUCKET: "my-bucket" },
+ *   profile: "production",
+ *   envFiles: [".env"],
  * };
  * ```
  */
@@ -35,15 +47,39 @@ export interface ConfigurationOptions {
    */
   configDirectory?: string;
   /**
-   * Files to read, lowest precedence first; `.json`, `.yaml` and `.yml` can be mixed.
+   * Files to read, lowest precedence first; `.json`, `.yaml`, `.yml` and `.toml` can be mixed.
    * @default {["config.json", "config_local.json"]}
    */
   configFiles?: readonly string[];
   /**
-   * Variables that `"env:NAME"` markers read. When given, it replaces the process environment.
+   * Variables that `"env:NAME"` markers, the profile and the override variables read. When
+   * given, it replaces the process environment.
    * @default {process.env, read at access time}
    */
   env?: Record<string, string | undefined>;
+  /**
+   * The profile: for each file `name.ext` of `configFiles`, `name.<profile>.ext` (any
+   * supported extension) is read right after it when it exists — `config.json`,
+   * `config.production.json`, `config_local.json`, `config_local.production.json`. Letters,
+   * digits, `_`, `-` and inner dots only; `""` for none.
+   * @default {the ACCSR_PROFILE variable}
+   */
+  profile?: string;
+  /**
+   * Prefix of the variables that override configuration keys: `ACCSR__REMOTE_STORAGE__BUCKET=x`
+   * sets `remote_storage.bucket` (segments split on `__`, matched case-insensitively, the value
+   * typed like the one it replaces). They win over every file and are read when the
+   * configuration is loaded. `false` turns them off.
+   * @default {"ACCSR__"}
+   */
+  envPrefix?: string | false;
+  /**
+   * Dotenv files (relative to `configDirectory`; missing ones are skipped) whose variables are
+   * used, for this configuration only, by `"env:"` markers, the profile and the override
+   * variables. The real environment wins over them; `process.env` is never modified.
+   * @default {[]}
+   */
+  envFiles?: readonly string[];
 }
 
 /**
@@ -87,6 +123,33 @@ export interface AdjustedPathOptions {
 }
 
 /**
+ * One layer that set a key; see {@linkcode ConfigurationBase.prototype.explainLayers}.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigSourceLayer } from "./configuration.ts";
+ * const layer: ConfigSourceLayer = { kind: "profile", source: "/p/config.ci.json", raw: "b" };
+ * ```
+ */
+export interface ConfigSourceLayer {
+  /**
+   * `"marker"`: the variable of an `"env:"` marker (above the file that holds it);
+   * `"override"`: an override variable (`ACCSR__…`); `"profile"`: a profile file; `"file"`: a
+   * configuration file.
+   */
+  kind: "marker" | "override" | "profile" | "file";
+  /**
+   * The file, `env NAME` for an override variable, or for a marker `env:NAME` followed by how
+   * it resolved: `(set)`, `(unset)`, `(fallback used)`, `(file named by NAME_FILE)`.
+   */
+  source: string;
+  /** The value as this layer wrote it (`"env:"` markers not resolved; for a marker: resolved). */
+  raw: unknown;
+  /** For a marker: how it resolved. */
+  resolution?: EnvMarkerResolution;
+}
+
+/**
  * Where a configuration value comes from; see {@linkcode ConfigurationBase.prototype.explain}.
  *
  * @example
@@ -109,6 +172,21 @@ export interface ConfigExplanation {
   source: string;
   /** The environment variable the value was read from, when the raw value is a marker. */
   envVar?: string;
+  /** `true` when the marker's variable is unset or empty and its `:-fallback` was used. */
+  fallback?: boolean;
+  /** `true` when the marker's variable is unset (no `NAME_FILE`, no fallback). */
+  unset?: boolean;
+  /** The variable naming the file the value was read from (`NAME_FILE`), never the content. */
+  secretFile?: string;
+  /** The override variable (`ACCSR__…`) that set the value. */
+  overrideVar?: string;
+}
+
+/** A layer of the configuration: a file, a profile file or an override variable. */
+interface SourceLayer extends ConfigLayer {
+  kind: "file" | "profile" | "override";
+  /** The override variable. */
+  variable?: string;
 }
 
 const DEFAULT_CONFIG_FILES = ["config.json", "config_local.json"] as const;
@@ -159,33 +237,99 @@ export class ConfigurationBase {
   readonly configDirectory: string;
   /** The merged configuration, deeply frozen; `"env:"` markers are NOT resolved in it. */
   readonly config: Readonly<Record<string, unknown>>;
-  /** Absolute paths of the configuration files that existed, in the order they were read. */
+  /**
+   * Absolute paths of the configuration files that existed (profile files included), in the
+   * order they were read.
+   */
   readonly loadedFiles: readonly string[];
-  readonly #layers: readonly ConfigLayer[];
+  /** The profile in use (the `profile` option or `ACCSR_PROFILE`), if any. */
+  readonly profile?: string;
+  /** Absolute paths of the `.env` files that existed, in order. */
+  readonly loadedEnvFiles: readonly string[];
+  /** The override variables (`ACCSR__…`) applied, in the order they were applied. */
+  readonly overrideVariables: readonly string[];
+  readonly #layers: readonly SourceLayer[];
   readonly #env?: Record<string, string | undefined>;
+  readonly #envFileValues: Readonly<Record<string, string>>;
 
   /**
-   * Reads and merges the configuration files; throws a `ConfigError` when none could be read,
-   * one cannot be parsed, or the schema (if any) rejects the result.
+   * Reads the `.env` files, then the configuration files with the profile's files, merges
+   * them and applies the override variables; throws a `ConfigError` when nothing could be
+   * read, a file cannot be parsed, an override does not fit, or the schema (if any) rejects
+   * the result.
    *
    * @param options Where to read from and which environment to use.
    */
   constructor(options: ConfigurationOptions = {}) {
     this.configDirectory = resolve(options.configDirectory ?? process.cwd());
     const files = options.configFiles ?? DEFAULT_CONFIG_FILES;
-    this.#layers = loadConfigLayers(this.configDirectory, files);
-    this.config = freezeDeep(mergeLayers(this.#layers, this.configDirectory, files));
-    this.loadedFiles = Object.freeze(this.#layers.map((l) => l.file));
     this.#env = options.env;
+    const envFiles = loadEnvFiles(this.configDirectory, options.envFiles ?? []);
+    this.#envFileValues = envFiles.values;
+    this.loadedEnvFiles = envFiles.files;
+    const env = this.#environment();
+    this.profile = selectProfile(options.profile, env);
+    const entries = withProfileFiles(this.configDirectory, files, this.profile);
+    const names = entries.map((e) => e.name);
+    const profileFiles = new Set(
+      entries.filter((e) => e.profile !== undefined).map((e) =>
+        resolve(this.configDirectory, e.name)
+      ),
+    );
+    const fileLayers: SourceLayer[] = loadConfigLayers(this.configDirectory, names).map((l) => ({
+      ...l,
+      kind: profileFiles.has(l.file) ? "profile" : "file",
+    }));
+    const prefix = options.envPrefix ?? DEFAULT_ENV_PREFIX;
+    const overrideLayers: SourceLayer[] = prefix === false ? [] : envOverrides(
+      fileLayers.reduce<Record<string, unknown>>((acc, l) => deepMerge(acc, l.data), {}),
+      env,
+      prefix,
+    ).map((o) => ({
+      file: `env ${o.variable}`,
+      data: o.data,
+      kind: "override",
+      variable: o.variable,
+    }));
+    this.#layers = [...fileLayers, ...overrideLayers];
+    this.config = freezeDeep(mergeLayers(this.#layers, this.configDirectory, names));
+    this.loadedFiles = Object.freeze(fileLayers.map((l) => l.file));
+    this.overrideVariables = Object.freeze(overrideLayers.map((l) => l.variable!));
     const schema = this.schema ?? (new.target as typeof ConfigurationBase).schema;
     if (schema !== undefined) {
       validateWithSchema(
         schema,
-        resolveEnvMarkers(this.config, this.#environment()),
+        this.#resolve(this.config, []),
         this.configDirectory,
         (keyPath) => this.#locate(keyPath),
       );
     }
+  }
+
+  /**
+   * Every problem of the configuration as it stands now, without throwing: each `"env:"`
+   * marker (anywhere in the merged configuration) whose variable is unset and has neither a
+   * `:-fallback` nor a `NAME_FILE`, each `NAME_FILE` that cannot be read, each unknown key in
+   * `remote_storage` (with the closest known key), and each issue of the schema (if any, with
+   * the environment as it is now) — with the key path and the file that set it. Run it at
+   * start-up so that a job does not fail at minute 50 on an unset variable.
+   *
+   * @returns The problems; empty when the configuration is fine.
+   *
+   * @example
+   * ```ts
+   * import { ConfigurationBase } from "./configuration.ts";
+   * const config = new ConfigurationBase({ configDirectory: "./project" });
+   * for (const p of config.check()) console.error(`${p.key} (${p.source}): ${p.message}`);
+   * ```
+   */
+  check(): ConfigProblem[] {
+    return findConfigProblems({
+      config: this.config,
+      env: this.#environment(),
+      sourceOf: (keyPath) => this.#locate(keyPath).source,
+      schema: this.schema ?? (this.constructor as typeof ConfigurationBase).schema,
+    });
   }
 
   /**
@@ -244,7 +388,7 @@ export class ConfigurationBase {
     if (found.value === null) {
       throw new ConfigKeyError(keyPath, "set to null in the configuration");
     }
-    return resolveEnvMarkers(found.value, this.#environment()) as T;
+    return this.#resolve(found.value, keyPath) as T;
   }
 
   /**
@@ -337,10 +481,14 @@ export class ConfigurationBase {
   }
 
   /**
-   * The value at `key` (as {@linkcode ConfigurationBase.prototype.getEntry}) and the file that
-   * set it: the last file, in precedence order, that contains the full key path. When the raw
-   * value is an `"env:NAME"` marker, `source` ends with ` (env:NAME)` and `envVar` is `NAME`.
-   * For the empty key path (the whole configuration) `source` lists all files read.
+   * The value at `key` (as {@linkcode ConfigurationBase.prototype.getEntry}) and the layer that
+   * set it: the last file, in precedence order, that contains the full key path, or the
+   * override variable (`source` is then `env NAME` and `overrideVar` is `NAME`). When the raw
+   * value is an `"env:NAME"` marker, `source` ends with ` (env:NAME)` and `envVar` is `NAME`;
+   * `fallback`, `unset` or `secretFile` (`NAME_FILE`, never the content) say how it resolved,
+   * and `source` says it too: ` (env:NAME, fallback used)`, ` (env:NAME, unset)`,
+   * ` (env:NAME, file named by NAME_FILE)`. For the empty key path (the whole configuration)
+   * `source` lists all files read.
    *
    * @param key A top-level key or a path of keys.
    * @returns The value and its source.
@@ -358,9 +506,74 @@ export class ConfigurationBase {
     const keyPath = toKeyPath(key);
     const value = this.getEntry(keyPath);
     const located = this.#locate(keyPath);
+    const source = located.source ?? this.loadedFiles.join(", ");
+    const override = located.layer?.kind === "override" ? located.layer.variable : undefined;
     const marker = parseEnvMarker(this.#raw(keyPath));
-    if (marker === undefined) return { value, source: located.file ?? this.loadedFiles.join(", ") };
-    return { value, source: `${located.file} (env:${marker.name})`, envVar: marker.name };
+    if (marker === undefined) {
+      return override === undefined ? { value, source } : { value, source, overrideVar: override };
+    }
+    const r = resolveEnvMarker(marker, this.#environment(), this.#markerOptions(keyPath));
+    const out: ConfigExplanation = {
+      value,
+      source: `${source} (${markerText(r)})`,
+      envVar: marker.name,
+    };
+    if (r.via === "fallback") out.fallback = true;
+    if (r.via === "unset") out.unset = true;
+    if (r.via === "file") out.secretFile = r.fileVariable;
+    if (override !== undefined) out.overrideVar = override;
+    return out;
+  }
+
+  /**
+   * Every layer that set `key`, the winner first: the variable of an `"env:"` marker (when the
+   * winning value is one), override variables, profile files and files. Unlike
+   * {@linkcode ConfigurationBase.prototype.explain} it does not throw for a missing or `null`
+   * key (the list is then empty, or names the layer that set `null`).
+   *
+   * @param key A top-level key or a path of keys.
+   * @returns The layers, highest precedence first.
+   *
+   * @example
+   * ```ts
+   * import { ConfigurationBase } from "./configuration.ts";
+   * const config = new ConfigurationBase({ configDirectory: "./project", profile: "ci" });
+   * for (const layer of config.explainLayers(["remote_storage", "bucket"])) {
+   *   console.log(layer.kind, layer.source);
+   * }
+   * ```
+   */
+  explainLayers(key: string | readonly string[]): ConfigSourceLayer[] {
+    const keyPath = toKeyPath(key);
+    const out: ConfigSourceLayer[] = [];
+    for (const layer of [...this.#layers].reverse()) {
+      const found = lookup(layer.data, keyPath);
+      if (!found.found) continue;
+      if (out.length === 0) {
+        const marker = parseEnvMarker(found.value);
+        if (marker !== undefined) {
+          let resolution: EnvMarkerResolution;
+          try {
+            resolution = resolveEnvMarker(
+              marker,
+              this.#environment(),
+              this.#markerOptions(keyPath),
+            );
+          } catch {
+            const fileVariable = `${marker.name}_FILE`;
+            resolution = { value: undefined, via: "unset", name: marker.name, fileVariable };
+          }
+          out.push({
+            kind: "marker",
+            source: `env:${marker.name} (${markerState(resolution)})`,
+            raw: resolution.value,
+            resolution,
+          });
+        }
+      }
+      out.push({ kind: layer.kind, source: layer.file, raw: found.value });
+    }
+    return out;
   }
 
   /**
@@ -439,8 +652,24 @@ export class ConfigurationBase {
     }`;
   }
 
+  /** The environment: the real one (or `options.env`) over the `.env` files' variables. */
   #environment(): Record<string, string | undefined> {
-    return this.#env ?? process.env;
+    const real = this.#env ?? process.env;
+    if (Object.keys(this.#envFileValues).length === 0) return real;
+    const merged: Record<string, string | undefined> = { ...this.#envFileValues };
+    for (const [k, v] of Object.entries(real)) if (typeof v === "string") merged[k] = v;
+    return merged;
+  }
+
+  #markerOptions(keyPath: readonly string[]) {
+    return {
+      keyPath,
+      sourceOf: (p: readonly string[]) => this.#locate(p).source,
+    };
+  }
+
+  #resolve(value: unknown, keyPath: readonly string[]): unknown {
+    return resolveEnvMarkers(value, this.#environment(), this.#markerOptions(keyPath));
   }
 
   #raw(keyPath: readonly string[]): unknown {
@@ -448,20 +677,53 @@ export class ConfigurationBase {
     return found.found ? found.value : undefined;
   }
 
-  /** The last file that set the longest existing prefix of `keyPath`, for messages. */
-  #locate(keyPath: readonly string[]): { text: string; file?: string } {
+  /**
+   * The last layer that set the longest existing prefix of `keyPath`, for messages: `file` is
+   * a file path (not for an override variable), `source` the file or `env NAME`.
+   */
+  #locate(
+    keyPath: readonly string[],
+  ): { text: string; file?: string; source?: string; layer?: SourceLayer } {
     for (let length = keyPath.length; length > 0; length--) {
       const prefix = keyPath.slice(0, length);
       const layer = [...this.#layers].reverse().find((l) => lookup(l.data, prefix).found);
       if (layer === undefined) continue;
       const marker = parseEnvMarker(length === keyPath.length ? this.#raw(keyPath) : undefined);
       const env = marker === undefined ? "" : ` (env:${marker.name})`;
+      const file = layer.kind === "override" ? undefined : layer.file;
+      const where = layer.kind === "override"
+        ? `by the variable ${layer.variable}`
+        : `in ${layer.file}`;
       return length === keyPath.length
-        ? { text: `set in ${layer.file}${env}`, file: layer.file }
-        : { text: `not set; "${prefix.join(".")}" is set in ${layer.file}`, file: layer.file };
+        ? { text: `set ${where}${env}`, file, source: layer.file, layer }
+        : {
+          text: `not set; "${prefix.join(".")}" is set ${where}`,
+          file,
+          source: layer.file,
+          layer,
+        };
     }
     return { text: keyPath.length === 0 ? "" : "not set in any file" };
   }
+}
+
+/** How a marker resolved, in words: `set`, `unset`, `fallback used`, `file named by X`. */
+function markerState(r: EnvMarkerResolution): string {
+  switch (r.via) {
+    case "fallback":
+      return "fallback used";
+    case "unset":
+      return r.fileVariable === undefined ? "unset" : `file named by ${r.fileVariable} unreadable`;
+    case "file":
+      return `file named by ${r.fileVariable}`;
+    default:
+      return "set";
+  }
+}
+
+/** `env:NAME`, followed by how it resolved unless the variable was simply set. */
+function markerText(r: EnvMarkerResolution): string {
+  return r.via === "variable" ? `env:${r.name}` : `env:${r.name}, ${markerState(r)}`;
 }
 
 function toKeyPath(key: string | readonly string[]): string[] {

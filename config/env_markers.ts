@@ -3,8 +3,11 @@
  *
  * @module
  */
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import process from "node:process";
-import { mapDeep } from "./_objects.ts";
+import { ConfigError } from "../errors.ts";
+import { mapDeepWithPath } from "./_objects.ts";
 
 /**
  * Prefix of a configuration string that stands for an environment variable: `"env:NAME"`
@@ -56,18 +59,142 @@ export function parseEnvMarker(value: unknown): EnvMarker | undefined {
 }
 
 /**
+ * How an `"env:"` marker was resolved; see {@linkcode resolveEnvMarker}.
+ *
+ * - `"variable"`: the variable is set (possibly to `""`) and its value is used;
+ * - `"fallback"`: the `:-fallback` is used (the variable is unset or empty);
+ * - `"file"`: the variable is unset and `NAME_FILE` names a file whose content is used;
+ * - `"unset"`: the variable is unset, with neither `NAME_FILE` nor a fallback: the value is
+ *   `undefined`.
+ *
+ * @example
+ * ```ts
+ * import type { EnvMarkerResolution } from "./env_markers.ts";
+ * const r: EnvMarkerResolution = { value: undefined, via: "unset", name: "S3_SECRET" };
+ * ```
+ */
+export interface EnvMarkerResolution {
+  /** The value the marker stands for (`undefined` when `via` is `"unset"`). */
+  value: string | undefined;
+  /** Where the value came from. */
+  via: "variable" | "fallback" | "file" | "unset";
+  /** The variable of the marker. */
+  name: string;
+  /** With `via: "file"`: the variable that named the file (`NAME_FILE`). */
+  fileVariable?: string;
+  /** With `via: "file"`: the absolute path of the file that was read. */
+  file?: string;
+}
+
+/**
+ * Options of {@linkcode resolveEnvMarkers} and {@linkcode resolveEnvMarker}.
+ *
+ * @example
+ * ```ts
+ * import type { ResolveEnvMarkersOptions } from "./env_markers.ts";
+ * const options: ResolveEnvMarkersOptions = { keyPath: ["remote_storage"], baseDirectory: "/p" };
+ * ```
+ */
+export interface ResolveEnvMarkersOptions {
+  /** Key path of `value` in the configuration, for messages. @default {[]} */
+  keyPath?: readonly string[];
+  /** Names the file that set a key path, for messages. */
+  sourceOf?: (keyPath: readonly string[]) => string | undefined;
+  /**
+   * Directory a relative path in `NAME_FILE` is resolved against.
+   * @default {process.cwd()}
+   */
+  baseDirectory?: string;
+}
+
+/** Suffix of the variable that names a secret file: `S3_SECRET_FILE` for `env:S3_SECRET`. */
+const FILE_SUFFIX = "_FILE";
+
+function variable(env: Record<string, string | undefined>, name: string): string | undefined {
+  const raw: unknown = env[name];
+  return typeof raw === "string" ? raw : undefined; // ignores inherited `toString` & co
+}
+
+/**
+ * Resolves one parsed `"env:"` marker: the variable's value; when it is unset, the content of
+ * the file named by `NAME_FILE` (one trailing newline removed; secrets mounted as files, as
+ * Docker and Kubernetes do); then the `:-fallback`. An empty variable gives `""`, or the
+ * fallback when there is one (shell semantics).
+ *
+ * @param marker A marker from {@linkcode parseEnvMarker}.
+ * @param env The variables to read.
+ * @param options Key path and source for messages; directory of relative file paths.
+ * @returns The value and how it was found.
+ * @throws {ConfigError} `NAME_FILE` names a file that cannot be read (code
+ * `CONFIG_SECRET_FILE`); the message names the variable, the file and the key path, never
+ * the content.
+ *
+ * @example
+ * ```ts
+ * import { parseEnvMarker, resolveEnvMarker } from "./env_markers.ts";
+ * const marker = parseEnvMarker("env:DB_PORT:-5432")!;
+ * console.log(resolveEnvMarker(marker, {})); // { value: "5432", via: "fallback", name: "DB_PORT" }
+ * ```
+ */
+export function resolveEnvMarker(
+  marker: EnvMarker,
+  env: Record<string, string | undefined> = process.env,
+  options: ResolveEnvMarkersOptions = {},
+): EnvMarkerResolution {
+  const { name, fallback } = marker;
+  const found = variable(env, name);
+  if (found !== undefined && !(found === "" && fallback !== undefined)) {
+    return { value: found, via: "variable", name };
+  }
+  if (found === undefined) {
+    const fileVariable = `${name}${FILE_SUFFIX}`;
+    const named = variable(env, fileVariable);
+    if (named !== undefined && named !== "") {
+      const file = resolve(options.baseDirectory ?? process.cwd(), named);
+      let content: string;
+      try {
+        if (statSync(file).isDirectory()) throw new Error("it is a directory");
+        content = readFileSync(file, "utf8");
+      } catch (e) {
+        const keyPath = options.keyPath ?? [];
+        const source = options.sourceOf?.(keyPath);
+        const key = keyPath.length > 0 ? ` of config entry "${keyPath.join(".")}"` : "";
+        const reason = (e as NodeJS.ErrnoException).code === "ENOENT"
+          ? "no such file"
+          : (e as Error).message;
+        throw new ConfigError(
+          `Cannot read the secret file "${file}" named by ${fileVariable} (for env:${name}${key}` +
+            `${source ? ` set in ${source}` : ""}): ${reason} (mount the file, or set ${name} or ` +
+            `${fileVariable} differently)`,
+          { code: "CONFIG_SECRET_FILE", file, cause: e },
+        );
+      }
+      return { value: content.replace(/\r?\n$/, ""), via: "file", name, fileVariable, file };
+    }
+  }
+  if (fallback !== undefined) return { value: fallback, via: "fallback", name };
+  return { value: found, via: found === undefined ? "unset" : "variable", name };
+}
+
+/**
  * Returns a deep copy of `value` in which every string `"env:NAME"` — at any depth, in objects
  * and in arrays — is replaced by the value of the environment variable `NAME`. The input is
  * never changed.
  *
- * - `"env:NAME"`: the variable's value, or `undefined` when it is unset (an empty variable
- *   gives `""`).
- * - `"env:NAME:-fallback"`: shell semantics — `fallback` when `NAME` is unset **or empty**.
+ * - `"env:NAME"`: the variable's value; when it is unset, the content of the file named by
+ *   `NAME_FILE` (one trailing newline removed); otherwise `undefined` (an empty variable gives
+ *   `""`).
+ * - `"env:NAME:-fallback"`: shell semantics — `fallback` when `NAME` is unset **or empty**
+ *   (an unset `NAME` with `NAME_FILE` set reads the file first).
  * - Only the literal prefix `env:` is removed: `"env:nvidia_home"` reads `nvidia_home`.
+ *
+ * Pure, except that `NAME_FILE` files are read at call time.
  *
  * @param value Any configuration value.
  * @param env The variables to read; defaults to `process.env`, read at call time.
+ * @param options Key path and source of `value` (for messages), directory of relative files.
  * @returns A copy with the markers resolved.
+ * @throws {ConfigError} A `NAME_FILE` file cannot be read (see {@linkcode resolveEnvMarker}).
  *
  * @example
  * ```ts
@@ -81,15 +208,11 @@ export function parseEnvMarker(value: unknown): EnvMarker | undefined {
 export function resolveEnvMarkers<T>(
   value: T,
   env: Record<string, string | undefined> = process.env,
+  options: ResolveEnvMarkersOptions = {},
 ): T {
-  return mapDeep(value, (leaf) => {
+  return mapDeepWithPath(value, options.keyPath ?? [], (leaf, keyPath) => {
     const marker = parseEnvMarker(leaf);
     if (marker === undefined) return leaf;
-    const raw: unknown = env[marker.name];
-    const found = typeof raw === "string" ? raw : undefined; // ignores inherited `toString` & co
-    if (marker.fallback !== undefined && (found === undefined || found === "")) {
-      return marker.fallback;
-    }
-    return found;
+    return resolveEnvMarker(marker, env, { ...options, keyPath }).value;
   });
 }

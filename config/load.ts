@@ -1,5 +1,5 @@
 /**
- * Reading configuration files (JSON and YAML) and merging them in order.
+ * Reading configuration files (JSON, YAML and TOML) and merging them in order.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import { ConfigError } from "../errors.ts";
 import { describeType, isPlainObject } from "./_objects.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./_json_error.ts";
 import { deepMerge } from "./merge.ts";
+import { parseToml } from "./toml.ts";
 
 /**
  * The content of one configuration file that exists; see {@linkcode loadConfigLayers}.
@@ -32,6 +33,7 @@ const PARSERS = new Map<string, (text: string, file: string) => unknown>([
   [".json", parseJson],
   [".yaml", parseYaml],
   [".yml", parseYaml],
+  [".toml", parseToml],
 ]);
 
 /**
@@ -39,7 +41,7 @@ const PARSERS = new Map<string, (text: string, file: string) => unknown>([
  *
  * Each name is resolved against `directory` (itself resolved against the working directory;
  * an absolute name is used as it is). Missing files are skipped. The extension must be
- * `.json`, `.yaml` or `.yml` — otherwise a `ConfigError` is thrown even if the file does not
+ * `.json`, `.yaml`, `.yml` or `.toml` — otherwise a `ConfigError` is thrown even if the file does not
  * exist, before anything is read. A file that cannot be parsed, or whose top level is not an
  * object, throws a `ConfigError` naming the file (and the line and column of a syntax error).
  *
@@ -78,7 +80,7 @@ export function loadConfigLayers(directory: string, files: readonly string[]): C
  * other errors.
  *
  * @param directory The directory the file names are relative to.
- * @param files File names, lowest precedence first; JSON and YAML can be mixed.
+ * @param files File names, lowest precedence first; JSON, YAML and TOML can be mixed.
  * @returns The merged configuration, `"env:"` markers not resolved.
  *
  * @example
@@ -129,7 +131,7 @@ export function mergeLayers(
  * `column`), an empty JSON file or a top level that is not an object. An empty YAML file
  * (or one holding only comments or `null`) gives `{}`.
  *
- * @param file Path of a `.json`, `.yaml` or `.yml` file.
+ * @param file Path of a `.json`, `.yaml`, `.yml` or `.toml` file.
  * @returns The parsed object, or `undefined` for a missing file.
  *
  * @example
@@ -172,7 +174,7 @@ function parserFor(file: string): (text: string, file: string) => unknown {
     throw new ConfigError(
       `Cannot read config file "${
         resolve(file)
-      }": unsupported file type (use .json, .yaml or .yml)`,
+      }": unsupported file type (use .json, .yaml, .yml or .toml)`,
       { file: resolve(file), code: "CONFIG_UNSUPPORTED_TYPE" },
     );
   }

@@ -41,6 +41,7 @@
 export {
   type AdjustedPathOptions,
   type ConfigExplanation,
+  type ConfigSourceLayer,
   ConfigurationBase,
   type ConfigurationOptions,
   type ExistingPathOptions,
@@ -56,9 +57,18 @@ export { deepMerge } from "./merge.ts";
 export {
   ENV_VAR_MARKER,
   type EnvMarker,
+  type EnvMarkerResolution,
   parseEnvMarker,
+  resolveEnvMarker,
   resolveEnvMarkers,
+  type ResolveEnvMarkersOptions,
 } from "./env_markers.ts";
+export { type CheckInput, type ConfigProblem, findConfigProblems } from "./check.ts";
+export { closestKnownKey, KNOWN_SECTION_KEYS, REMOTE_STORAGE_KEYS } from "./known_keys.ts";
+export { DEFAULT_ENV_PREFIX, type EnvOverride, envOverrides } from "./env_overrides.ts";
+export { type EnvFiles, loadEnvFiles } from "./dotenv.ts";
+export { PROFILE_VARIABLE, selectProfile } from "./profiles.ts";
+export { parseToml } from "./toml.ts";
 export type {
   StandardSchemaV1,
   StandardSchemaV1Issue,

@@ -45,8 +45,9 @@ describe("ConfigurationBase.explain", () => {
       });
       expect(config.explain(["remote_storage", "secret"])).toEqual({
         value: "no-secret",
-        source: `${join(dir, "config_local.yml")} (env:ACCSR_TEST_SECRET)`,
+        source: `${join(dir, "config_local.yml")} (env:ACCSR_TEST_SECRET, fallback used)`,
         envVar: "ACCSR_TEST_SECRET",
+        fallback: true,
       });
     });
   });

@@ -56,10 +56,10 @@ describe("loadConfigFiles", () => {
   it("refuses an unsupported extension, even when the file does not exist", () => {
     withTempDir((dir) => {
       writeFiles(dir, { "config.json": { a: 1 } });
-      const error = thrown(() => loadConfigFiles(dir, ["config.json", "missing.toml"]));
+      const error = thrown(() => loadConfigFiles(dir, ["config.json", "missing.ini"]));
       expect(error).toBeInstanceOf(ConfigError);
-      expect(error.message).toContain(join(dir, "missing.toml"));
-      expect(error.message).toContain(".json, .yaml or .yml");
+      expect(error.message).toContain(join(dir, "missing.ini"));
+      expect(error.message).toContain(".json, .yaml, .yml or .toml");
       expect(() => loadConfigFiles(dir, ["config.JSON"])).toThrow(ConfigError);
     });
   });
