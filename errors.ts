@@ -178,6 +178,39 @@ export class SyncConflictError extends AccsrError {
 }
 
 /**
+ * A mirror (`delete: true`) planned more deletions than `maxDelete` allows: the whole
+ * transaction was refused before anything moved (nothing transferred, nothing deleted).
+ * `names` lists the planned deletions; the CLI exits with 3 as for every refusal.
+ *
+ * @example
+ * ```ts
+ * import { MaxDeleteExceededError } from "./errors.ts";
+ * const e = new MaxDeleteExceededError("Cannot push: 3 deletions planned, --max-delete is 2", ["a", "b", "c"], 2);
+ * console.log(e.code, e.planned, e.maxDelete); // "MAX_DELETE_EXCEEDED 3 2"
+ * ```
+ */
+export class MaxDeleteExceededError extends SyncConflictError {
+  /** The limit that was exceeded. */
+  readonly maxDelete: number;
+
+  /** Creates the refusal for the planned deletions `names` and the limit. */
+  constructor(
+    message: string,
+    names: readonly string[],
+    maxDelete: number,
+    options: AccsrErrorOptions & { summary?: unknown } = {},
+  ) {
+    super(message, names, { code: "MAX_DELETE_EXCEEDED", ...options });
+    this.maxDelete = maxDelete;
+  }
+
+  /** Number of deletions the plan held. */
+  get planned(): number {
+    return this.names.length;
+  }
+}
+
+/**
  * A storage backend failed (network, permissions, missing bucket, corrupt transfer…).
  * Never contains a secret.
  *

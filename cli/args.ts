@@ -125,6 +125,21 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     help: "skip paths matching RE at their start (repeatable; wins over --include)",
   },
   concurrency: { type: "string", placeholder: "N", help: "parallel transfers (default 16)" },
+  delete: {
+    type: "boolean",
+    help:
+      "mirror: also delete what the source lacks below the path on the target (after every transfer succeeded; try --dry-run first)",
+  },
+  "max-delete": {
+    type: "string",
+    placeholder: "N",
+    help:
+      "with --delete: refuse the whole transaction (exit 3, nothing moves) when more than N deletions are planned",
+  },
+  "no-ignore-files": {
+    type: "boolean",
+    help: "do not read .accsrignore files (gitignore syntax; by default they are honoured)",
+  },
   long: { type: "boolean", short: "l", help: "also show size, hash (MD5) and last modification" },
   "exist-ok": { type: "boolean", help: "succeed when the bucket already exists (default)" },
   "no-exist-ok": { type: "boolean", help: "fail when the bucket already exists" },
@@ -487,4 +502,46 @@ export function patternsOf(
     }
   };
   return { includeRegex: one("include"), excludeRegex: one("exclude") };
+}
+
+/**
+ * The `--delete`, `--max-delete` and `--no-ignore-files` values as library options,
+ * validated.
+ *
+ * @throws {UsageError} `--max-delete` without `--delete`, or not a non-negative integer.
+ *
+ * @example
+ * ```ts
+ * import { mirrorOptionsOf, type ParsedCommand, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["push", "data", "--delete", "--max-delete", "10"], COMMAND_SPECS) as ParsedCommand;
+ * console.log(mirrorOptionsOf(p)); // { delete: true, maxDelete: 10, ignoreFiles: true }
+ * ```
+ */
+export function mirrorOptionsOf(
+  parsed: ParsedCommand,
+): { delete: boolean; maxDelete?: number; ignoreFiles: boolean } {
+  const del = parsed.values.delete === true;
+  const raw = parsed.values["max-delete"] as string | undefined;
+  let maxDelete: number | undefined;
+  if (raw !== undefined) {
+    if (!del) {
+      throw new UsageError(
+        'option "--max-delete" needs --delete (it limits the deletions of a mirror)',
+        parsed.command,
+      );
+    }
+    if (!/^\d+$/.test(raw)) {
+      throw new UsageError(
+        `option "--max-delete" needs a non-negative integer, got "${raw}"`,
+        parsed.command,
+      );
+    }
+    maxDelete = Number(raw);
+  }
+  return {
+    delete: del,
+    ...(maxDelete === undefined ? {} : { maxDelete }),
+    ignoreFiles: parsed.values["no-ignore-files"] !== true,
+  };
 }

@@ -65,8 +65,8 @@ const EXIT_CODES = `Exit codes:
   0  success
   1  failure (configuration, storage, network…)
   2  usage error (unknown command or option, missing argument, invalid value)
-  3  refused transaction: files would be overwritten without --force, or names collide
-     (nothing was transferred)
+  3  refused transaction: files would be overwritten without --force, names collide, or
+     --delete planned more deletions than --max-delete (nothing was transferred or deleted)
   130, 143  interrupted by Ctrl-C (SIGINT) / SIGTERM: running transfers were cancelled,
      temporary files removed, files either complete or absent; one line on stderr
      ("interrupted: N of M files transferred; …"), --json: error code INTERRUPTED.
@@ -119,6 +119,7 @@ export function globalHelp(commands: CommandTable): string {
     "Examples:",
     "  accsr create-bucket --provider file --root /srv/objects --bucket data",
     "  accsr push data/raw --dry-run",
+    "  accsr push data/raw --delete --dry-run     # mirror: what would be uploaded and deleted",
     "  accsr pull data/raw --to ~/elsewhere",
     "  accsr status data/raw --json",
     "  accsr config --explain",

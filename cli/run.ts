@@ -7,12 +7,19 @@
 import {
   AccsrError,
   ConfigError,
+  MaxDeleteExceededError,
   NoFilesFoundError,
   StorageError,
   SyncConflictError,
 } from "../errors.ts";
 import { TransactionSummary } from "../storage/mod.ts";
-import { concurrencyOf, parseCommandLine, patternsOf, UsageError } from "./args.ts";
+import {
+  concurrencyOf,
+  mirrorOptionsOf,
+  parseCommandLine,
+  patternsOf,
+  UsageError,
+} from "./args.ts";
 import { COMMAND_SPECS, COMMANDS } from "./commands/mod.ts";
 import { transactionJson } from "./commands/_transaction.ts";
 import { CommandContext } from "./context.ts";
@@ -107,6 +114,7 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
     // option values are checked before anything is read or connected
     patternsOf(parsed);
     concurrencyOf(parsed);
+    mirrorOptionsOf(parsed);
     ctx = new CommandContext(parsed, out);
     return await COMMANDS.get(parsed.command.name)!.run(ctx);
   } catch (e) {
@@ -174,6 +182,9 @@ function messageOf(e: unknown): string {
 
 function hintOf(e: unknown, ctx: CommandContext | undefined): string {
   const command = ctx?.parsed.command.name ?? "";
+  if (e instanceof MaxDeleteExceededError) {
+    return `run "accsr ${command} … --delete --dry-run" to see the deletions; raise --max-delete if they are intended`;
+  }
   if (e instanceof SyncConflictError) {
     const summary = e.summary instanceof TransactionSummary ? e.summary : undefined;
     if (summary?.hasUnresolvableCollisions || /collide/.test(e.message)) {

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { link, mkdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
-import { AccsrError, StorageError, SyncConflictError } from "../errors.ts";
+import { AccsrError, MaxDeleteExceededError, StorageError, SyncConflictError } from "../errors.ts";
 import { md5Bytes, md5sum } from "../loading/md5.ts";
 import { toRemoteObject } from "./plan.ts";
 import { runPool } from "./pool.ts";
@@ -42,6 +42,8 @@ export interface ApplyOptions {
   inMemoryLimit?: number;
   /** Records the MD5 of every file uploaded or downloaded, so the next plan need not hash it. */
   hashCache?: HashCache;
+  /** Pull with delete: the local folder mirrored; folders emptied below it are removed. */
+  mirrorRoot?: string;
 }
 
 /** Per-transaction state shared by the transfers. */
@@ -95,6 +97,19 @@ export function refuseIfConflicting(summary: TransactionSummary, force: boolean)
         names(affected)
       }`,
       affected,
+      { summary },
+    );
+  }
+  if (summary.exceedsMaxDelete) {
+    const doomed = summary.filesToDelete.map((o) =>
+      dir === "push" ? o.name : o.localPath ?? o.name
+    );
+    throw new MaxDeleteExceededError(
+      `Cannot ${dir}: ${doomed.length} deletion(s) planned, more than the limit of ${summary.maxDelete}; nothing was transferred and nothing deleted (raise the limit after checking the dry run): ${
+        names(doomed)
+      }`,
+      summary.filesToDelete.map((o) => o.name),
+      summary.maxDelete!,
       { summary },
     );
   }
@@ -317,6 +332,12 @@ export async function applyPlan(
         "This transaction requires overwriting of files and would not succeed without force=True",
       );
     }
+    if (summary.exceedsMaxDelete) {
+      o.events.log?.(
+        "warn",
+        `This transaction plans ${summary.filesToDelete.length} deletions, more than maxDelete=${summary.maxDelete}, and would be refused`,
+      );
+    }
     return summary;
   }
   refuseIfConflicting(summary, o.force);
@@ -329,6 +350,7 @@ export async function applyPlan(
   const files = summary.filesToSync;
   if (files.length === 0) {
     o.events.log?.("info", "No files to be updated");
+    await applyDeletions(summary, o);
     return summary;
   }
   const total = files.length;
@@ -373,7 +395,11 @@ export async function applyPlan(
   await o.hashCache?.save();
   const failures = summary.failedFiles;
   const notStarted = results.filter((r) => r === undefined).length;
-  if (failures.length === 0 && notStarted === 0) return summary;
+  if (failures.length === 0 && notStarted === 0) {
+    // deletions only after every transfer succeeded: an interrupted mirror loses nothing
+    await applyDeletions(summary, o);
+    return summary;
+  }
   const first = failures[0]?.error;
   const suffix =
     `${summary.syncedFiles.length} of ${total} file(s) were transferred; run the ${direction} again to finish`;
@@ -413,4 +439,83 @@ export async function applyPlan(
   err.synced = [...summary.syncedFiles];
   err.summary = summary;
   throw err;
+}
+
+/**
+ * Runs the planned deletions of a mirror: one batched delete of the remote keys (push), or
+ * the local files (pull) — each only if it is still the file that was planned (same size
+ * and modification time; a changed file is kept, with a warning), then the folders the
+ * deletions emptied. Records what was deleted in `deletedFiles`.
+ */
+async function applyDeletions(summary: TransactionSummary, o: ApplyOptions): Promise<void> {
+  const doomed = summary.filesToDelete;
+  if (doomed.length === 0) return;
+  o.signal?.throwIfAborted();
+  const direction = summary.syncDirection;
+  if (direction === "push") {
+    o.events.log?.("info", `Deleting ${doomed.length} object(s) from ${o.store.bucket}`);
+    try {
+      // the keys as listed, in batches (S3: DeleteObjects of up to 1000 keys)
+      await o.store.delete(doomed.map((d) => d.remoteObj?.name ?? d.remotePath), {
+        signal: o.signal,
+      });
+    } catch (e) {
+      const err = e instanceof StorageError ? e : undefined;
+      const wrapped = new StorageError(
+        `Cannot push: every transfer succeeded, but deleting ${doomed.length} object(s) failed: ${
+          (e as Error).message
+        } (run the push again to finish the mirror)`,
+        {
+          code: err?.code ?? "STORAGE_ERROR",
+          statusCode: err?.statusCode,
+          key: err?.key,
+          bucket: o.store.bucket,
+          cause: e,
+        },
+      );
+      wrapped.synced = [...summary.syncedFiles];
+      wrapped.summary = summary;
+      throw wrapped;
+    }
+    summary.deletedFiles.push(...doomed);
+    return;
+  }
+  const emptied = new Set<string>();
+  for (const d of doomed) {
+    o.signal?.throwIfAborted();
+    const p = d.localPath!;
+    let st;
+    try {
+      st = await lstat(p);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") continue; // already gone
+      throw e;
+    }
+    // a symbolic link was planned with its target's size and time; the link itself is deleted
+    const cur = st.isSymbolicLink() ? await stat(p).catch(() => st) : st;
+    if (
+      cur.isDirectory() || cur.size !== d.localSize ||
+      (d.localMtimeMs !== undefined && cur.mtimeMs !== d.localMtimeMs)
+    ) {
+      o.events.log?.("warn", `Not deleting ${p}: it changed after planning`);
+      continue;
+    }
+    await unlink(p);
+    summary.deletedFiles.push(d);
+    emptied.add(path.dirname(p));
+  }
+  // folders the deletions emptied, deepest first, never the mirrored folder itself (rmdir
+  // fails on a folder that is not empty)
+  const root = o.mirrorRoot;
+  if (root === undefined) return;
+  for (let dir of [...emptied].sort((a, b) => b.length - a.length)) {
+    while (dir.startsWith(root + path.sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break;
+      }
+      dir = path.dirname(dir);
+    }
+  }
 }

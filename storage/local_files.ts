@@ -183,6 +183,7 @@ async function walk(
   absDir: string,
   display: string,
   limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  skip?: SkipEntry,
 ): Promise<LocalFile[]> {
   let names: string[];
   try {
@@ -209,7 +210,8 @@ async function walk(
       throw invalid(disp, (e as Error).message, "check permissions", e);
     });
     if (st === undefined) return undefined;
-    if (st.isDirectory()) return await walk(abs, disp, limit);
+    if (skip !== undefined && await skip(abs, st.isDirectory())) return undefined;
+    if (st.isDirectory()) return await walk(abs, disp, limit, skip);
     if (st.isSymbolicLink()) {
       st = await limit(() => statFollow(abs, disp));
       // symlinked directories are not descended (like os.walk); symlinked files count
@@ -235,8 +237,34 @@ async function walk(
 }
 
 /**
+ * Decides whether the walk leaves out an entry (a folder is then not descended); used for
+ * `.accsrignore` files.
+ *
+ * @example
+ * ```ts
+ * import type { SkipEntry } from "./local_files.ts";
+ * const skipCaches: SkipEntry = (absPath, isDirectory) => Promise.resolve(isDirectory && absPath.endsWith("/cache"));
+ * ```
+ */
+export type SkipEntry = (absPath: string, isDirectory: boolean) => Promise<boolean>;
+
+/**
+ * Options of {@linkcode findLocalFiles}.
+ *
+ * @example
+ * ```ts
+ * import type { FindOptions } from "./local_files.ts";
+ * const o: FindOptions = { skip: (p) => Promise.resolve(p.endsWith(".tmp")) };
+ * ```
+ */
+export interface FindOptions {
+  /** Leaves out matching files, and matching folders with everything below them. */
+  skip?: SkipEntry;
+}
+
+/**
  * Every file matched by `pattern` (a path or glob), relative to `baseDir` unless absolute.
- * Directories are walked recursively. Throws an `AccsrError` (code `LOCAL_PATH_INVALID`)
+ * Directories are walked recursively; `options.skip` leaves entries out. Throws an `AccsrError` (code `LOCAL_PATH_INVALID`)
  * for broken links, link loops and unreadable directories; returns `[]` when nothing
  * matches.
  *
@@ -247,7 +275,11 @@ async function walk(
  * console.log(files.map((f) => f.displayPath));
  * ```
  */
-export async function findLocalFiles(pattern: string, baseDir: string): Promise<LocalFile[]> {
+export async function findLocalFiles(
+  pattern: string,
+  baseDir: string,
+  options: FindOptions = {},
+): Promise<LocalFile[]> {
   const posix = pattern.split(path.sep).join("/");
   let candidates: string[];
   if (hasGlobMagic(posix)) candidates = await expandGlob(posix, baseDir);
@@ -265,11 +297,28 @@ export async function findLocalFiles(pattern: string, baseDir: string): Promise<
       continue; // missing: nothing found for this candidate
     }
     const st = lst.isSymbolicLink() ? await statFollow(abs, display) : lst;
-    if (st.isDirectory()) { for (const f of await walk(abs, display, limiter(64))) out.push(f); }
-    else if (st.isFile() && !isTempFileName(path.basename(abs))) {
+    if (options.skip !== undefined && await options.skip(abs, st.isDirectory())) continue;
+    if (st.isDirectory()) {
+      for (const f of await walk(abs, display, limiter(64), options.skip)) out.push(f);
+    } else if (st.isFile() && !isTempFileName(path.basename(abs))) {
       out.push(fileOf(display, abs, st));
     }
   }
   const seen = new Set<string>();
   return out.filter((f) => !seen.has(f.absPath) && seen.add(f.absPath));
+}
+
+/**
+ * Every file below the folder `absDir` (recursively, not following symlinked folders), with
+ * `displayPath` relative to it; `options.skip` leaves entries out.
+ *
+ * @example
+ * ```ts
+ * import { filesBelow } from "./local_files.ts";
+ * const files = await filesBelow("/tmp");
+ * console.log(files.map((f) => f.displayPath));
+ * ```
+ */
+export function filesBelow(absDir: string, options: FindOptions = {}): Promise<LocalFile[]> {
+  return walk(absDir, "", limiter(64), options.skip);
 }

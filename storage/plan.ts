@@ -8,6 +8,7 @@ import { relativeKey, unsafeKeyReason } from "./keys.ts";
 import type { LocalFile } from "./local_files.ts";
 import type { RemoteObject } from "./summary.ts";
 import type { StoreObject } from "./stores/types.ts";
+import { isTempFileName } from "./temp_files.ts";
 
 /**
  * The public form of a listed object.
@@ -170,4 +171,107 @@ export function matchPull(
     }
     return { remote: toRemoteObject(o), key: o.key, relKey: rel, skip, problem };
   });
+}
+
+/** Remote prefix (relative to the base path) reserved for accsr's own records (snapshots). */
+const RESERVED_REMOTE = ".accsr";
+
+/**
+ * Whether a key relative to the base path lies in accsr's reserved remote prefix `.accsr/`
+ * (snapshot manifests), which a mirror never deletes.
+ *
+ * @example
+ * ```ts
+ * import { isReservedRemoteKey } from "./plan.ts";
+ * isReservedRemoteKey(".accsr/snapshots/v1.json"); // true
+ * isReservedRemoteKey("data/.accsr-notes.txt"); // false
+ * ```
+ */
+export function isReservedRemoteKey(relKey: string): boolean {
+  return relKey === RESERVED_REMOTE || relKey.startsWith(`${RESERVED_REMOTE}/`);
+}
+
+/**
+ * Whether a local path (relative, `/`-separated) is accsr's own state, a temporary file of
+ * a transfer or an ignore file, which `pull --delete` never removes: `.accsr-*.part`
+ * (downloads in progress), anything in a `.accsr-meta/` or `.accsr/` folder, `.accsrignore`.
+ *
+ * @example
+ * ```ts
+ * import { isProtectedLocalPath } from "./plan.ts";
+ * isProtectedLocalPath("d/.accsr-1f2e3d.part"); // true
+ * isProtectedLocalPath("d/.accsrignore"); // true
+ * isProtectedLocalPath("d/a.txt"); // false
+ * ```
+ */
+export function isProtectedLocalPath(relPath: string): boolean {
+  const segments = relPath.split("/");
+  const name = segments[segments.length - 1];
+  if (name === ".accsrignore" || isTempFileName(name)) return true;
+  return segments.slice(0, -1).some((s) => s === ".accsr-meta" || s === RESERVED_REMOTE);
+}
+
+/**
+ * Remote objects a push with `delete` removes: listed below the pushed folder's key
+ * (`scopeKey`, `""` for the whole base path) with no local file among `localKeys`, except
+ * folder markers, keys no local file could have, accsr's reserved `.accsr/` prefix and keys
+ * `protect` says to keep (their local path is skipped by the regexes or ignored).
+ *
+ * @example
+ * ```ts
+ * import { planPushDeletions } from "./plan.ts";
+ * const gone = planPushDeletions(
+ *   [{ key: "d/a.txt", size: 1 }, { key: "d/old.txt", size: 1 }, { key: "other.txt", size: 1 }],
+ *   { basePath: "", scopeKey: "d", localKeys: new Set(["d/a.txt"]), protect: () => false },
+ * );
+ * console.log(gone.map((o) => o.key)); // ["d/old.txt"]
+ * ```
+ */
+export function planPushDeletions(
+  listing: readonly StoreObject[],
+  options: {
+    basePath: string;
+    scopeKey: string;
+    localKeys: ReadonlySet<string>;
+    /** Keeps an object; gets the key relative to the scope. */
+    protect: (restKey: string) => boolean;
+  },
+): StoreObject[] {
+  const prefix = options.scopeKey === "" ? "" : `${options.scopeKey}/`;
+  const out: StoreObject[] = [];
+  for (const o of listing) {
+    const key = o.key;
+    if (key.startsWith("/") || key.endsWith("/") || !key.startsWith(prefix)) continue;
+    if (options.localKeys.has(key)) continue;
+    const rel = relativeKey(options.basePath, key);
+    if (rel === undefined || isReservedRemoteKey(rel)) continue;
+    const rest = key.slice(prefix.length);
+    if (unsafeKeyReason(rest) !== undefined) continue;
+    if (options.protect(rest)) continue;
+    out.push(o);
+  }
+  return out.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/**
+ * Local files a pull with `delete` removes: those (given by their key relative to the base
+ * path) that no listed remote object has, except accsr's own files
+ * ({@linkcode isProtectedLocalPath}) and those `protect` says to keep (skipped by the
+ * regexes). Ignored files never reach this function: the scan leaves them out.
+ *
+ * @example
+ * ```ts
+ * import { planPullDeletions } from "./plan.ts";
+ * const gone = planPullDeletions(["d/a.txt", "d/old.txt"], new Set(["d/a.txt"]), () => false);
+ * console.log(gone); // ["d/old.txt"]
+ * ```
+ */
+export function planPullDeletions(
+  localRelKeys: readonly string[],
+  remoteRelKeys: ReadonlySet<string>,
+  protect: (relKey: string) => boolean,
+): string[] {
+  return localRelKeys.filter((rel) =>
+    !remoteRelKeys.has(rel) && !isProtectedLocalPath(rel) && !protect(rel)
+  ).sort();
 }

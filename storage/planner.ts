@@ -7,16 +7,24 @@
  */
 import { Buffer } from "node:buffer";
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import { AccsrError, NoFilesFoundError } from "../errors.ts";
 import { resolveRemoteHash } from "./equality.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
+import { IGNORE_FILE_NAME, IgnoreMatcher } from "./ignore_files.ts";
 import { commonPrefix, joinKey, keyToLocalPath } from "./keys.ts";
-import { findLocalFiles, hasGlobMagic } from "./local_files.ts";
+import { filesBelow, findLocalFiles, hasGlobMagic, type SkipEntry } from "./local_files.ts";
 import { type PathPattern, skipPredicate } from "./patterns.ts";
-import { matchPull, matchPush } from "./plan.ts";
+import {
+  matchPull,
+  matchPush,
+  planPullDeletions,
+  planPushDeletions,
+  toRemoteObject,
+} from "./plan.ts";
 import { runPool } from "./pool.ts";
 import type { SyncEvents } from "./progress.ts";
 import { type RemoteObject, SyncObject, TransactionSummary } from "./summary.ts";
@@ -44,6 +52,33 @@ export interface PlanContext {
   concurrency: number;
   /** Set by the planner: the hash cache of the scanned folder, for the transfers to fill. */
   hashCache?: HashCache;
+  /** Honour `.accsrignore` files. @default {true} */
+  ignoreFiles?: boolean;
+  /** Mirror: plan deletions of what the source lacks below the path. @default {false} */
+  delete?: boolean;
+  /** With `delete`: more planned deletions refuse the transaction. */
+  maxDelete?: number;
+  /** Set by the pull planner with `delete`: the local folder mirrored. */
+  mirrorRoot?: string;
+}
+
+/** The skip hook of a scan that honours the `.accsrignore` files below `root`. */
+function ignoreHook(matcher: IgnoreMatcher | undefined): SkipEntry | undefined {
+  return matcher === undefined ? undefined : (abs, isDir) => matcher.ignores(abs, isDir);
+}
+
+async function statOrUndefined(p: string) {
+  try {
+    return await stat(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `child` (absolute) is `parent` or lies below it. */
+function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
 async function listAll(
@@ -153,8 +188,30 @@ export async function planPush(
   const early = earlyKey === undefined ? undefined : listAll(ctx.store, earlyKey, ctx.signal);
   early?.catch(() => {}); // awaited below; the scan may fail first
   const cacheOpening = HashCache.open(scanBase);
-  const files = await findLocalFiles(p, scanBase);
-  if (files.length === 0) throw new NoFilesFoundError(localPath, prefix);
+  // the pushed folder (for delete, and as the root of ignore files outside the scan base)
+  const glob = hasGlobMagic(p);
+  const posix = p.split(path.sep).join("/");
+  const display = (path.isAbsolute(posix) ? "/" : "") +
+    posix.split("/").filter((s) => s !== "" && s !== ".").join("/");
+  const pushedAbs = path.resolve(scanBase, glob ? "." : display || ".");
+  const pushedStat = glob ? undefined : await statOrUndefined(pushedAbs);
+  const mirrorDir = ctx.delete === true && pushedStat?.isDirectory() === true;
+  if (ctx.delete === true && glob) {
+    throw new RangeError(
+      `Cannot push "${localPath}" with delete: a glob has no folder to mirror (pass a folder)`,
+    );
+  }
+  let matcher: IgnoreMatcher | undefined;
+  if (ctx.ignoreFiles !== false) {
+    const root = isInside(scanBase, pushedAbs)
+      ? scanBase
+      : pushedStat?.isDirectory()
+      ? pushedAbs
+      : path.dirname(pushedAbs);
+    matcher = new IgnoreMatcher(root);
+  }
+  const files = await findLocalFiles(p, scanBase, { skip: ignoreHook(matcher) });
+  if (files.length === 0 && !mirrorDir) throw new NoFilesFoundError(localPath, prefix);
   const skip = skipPredicate(ctx.includeRegex, ctx.excludeRegex);
   const entries = files.map((file) => ({
     file,
@@ -162,12 +219,27 @@ export async function planPush(
     skip: skip(file.displayPath),
   }));
   const active = entries.filter((e) => !e.skip).map((e) => e.key);
-  const listing = active.length === 0
+  const scopeKey = mirrorDir ? pushKey(ctx.basePath, display) : "";
+  const listing = mirrorDir
+    ? (early !== undefined && scopeKey.startsWith(earlyKey!)
+      ? await early
+      : await listAll(ctx.store, scopeKey, ctx.signal))
+    : active.length === 0
     ? []
     : early !== undefined && active.every((k) => k.startsWith(earlyKey!))
     ? await early
     : await listAll(ctx.store, commonPrefix(active), ctx.signal);
   const matches = matchPush(entries, listing);
+  const deletions = mirrorDir
+    ? await planPushDeleted(ctx, listing, {
+      scopeKey,
+      display,
+      pushedAbs,
+      localKeys: new Set(entries.map((e) => e.key)),
+      skip,
+      matcher,
+    })
+    : [];
 
   const cache = await cacheOpening;
   ctx.hashCache = cache;
@@ -220,7 +292,51 @@ export async function planPush(
     const m = matches[i];
     summary.addEntry(r!.value, { skip: m.skip, collidesWith: m.collidesWith });
   });
+  if (ctx.delete === true) {
+    summary.deleteEnabled = true;
+    summary.maxDelete = ctx.maxDelete;
+    summary.filesToDelete.push(...deletions);
+  }
   return summary;
+}
+
+/** The remote objects a push with delete removes, as sync objects (see `planPushDeletions`). */
+async function planPushDeleted(
+  ctx: PlanContext,
+  listing: readonly StoreObject[],
+  o: {
+    scopeKey: string;
+    display: string;
+    pushedAbs: string;
+    localKeys: ReadonlySet<string>;
+    skip: (displayPath: string) => boolean;
+    matcher?: IgnoreMatcher;
+  },
+): Promise<SyncObject[]> {
+  const displayOf = (rest: string) => o.display === "" ? rest : `${o.display}/${rest}`;
+  const candidates = planPushDeletions(listing, {
+    basePath: ctx.basePath,
+    scopeKey: o.scopeKey,
+    localKeys: o.localKeys,
+    protect: (rest) => o.skip(displayOf(rest)),
+  });
+  const prefix = o.scopeKey === "" ? "" : `${o.scopeKey}/`;
+  const out: SyncObject[] = [];
+  for (const c of candidates) {
+    const rest = c.key.slice(prefix.length);
+    const localPath = path.join(o.pushedAbs, ...rest.split("/"));
+    if (o.matcher !== undefined && await o.matcher.ignores(localPath, false)) continue;
+    out.push(
+      new SyncObject({
+        syncDirection: "push",
+        remotePath: c.key,
+        remoteObj: toRemoteObject(c),
+        localPath,
+        displayPath: displayOf(rest),
+      }),
+    );
+  }
+  return out;
 }
 
 /**
@@ -352,5 +468,78 @@ export async function planPull(
   if (summary.allFilesAnalyzed.length === 0) {
     ctx.events.log?.("warn", `No files found in remote storage under path: ${remotePath}`);
   }
+  if (ctx.delete === true) {
+    summary.deleteEnabled = true;
+    summary.maxDelete = ctx.maxDelete;
+    summary.filesToDelete.push(
+      ...await planPullDeleted(ctx, remotePath, options.localBaseDir, matches),
+    );
+  }
   return summary;
+}
+
+/** The text of the remote ignore file of folder `dir` (relative to the base path) a pull brings, if any. */
+async function remoteIgnoreText(
+  ctx: PlanContext,
+  matches: readonly { relKey: string; key: string; skip: boolean; problem?: string }[],
+  dir: string,
+): Promise<string | undefined> {
+  const rel = dir === "" ? IGNORE_FILE_NAME : `${dir}/${IGNORE_FILE_NAME}`;
+  const m = matches.find((x) => x.relKey === rel && !x.skip && x.problem === undefined);
+  if (m === undefined) return undefined;
+  const tmpDir = await mkdtemp(path.join(tmpdir(), "accsr-ignore-"));
+  try {
+    const file = path.join(tmpDir, "ignore");
+    await ctx.store.get(m.key, file, { signal: ctx.signal });
+    return await readFile(file, "utf8");
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+/** The local files a pull with delete removes, as sync objects (see `planPullDeletions`). */
+async function planPullDeleted(
+  ctx: PlanContext,
+  remotePath: string,
+  localBaseDir: string,
+  matches: readonly { relKey: string; key: string; skip: boolean; problem?: string }[],
+): Promise<SyncObject[]> {
+  const scopeRel = joinKey(remotePath);
+  const scopeDir = scopeRel === "" ? localBaseDir : keyToLocalPath(localBaseDir, scopeRel);
+  if ((await statOrUndefined(scopeDir))?.isDirectory() !== true) return [];
+  ctx.mirrorRoot = scopeDir;
+  let skipEntry: SkipEntry | undefined;
+  if (ctx.ignoreFiles !== false) {
+    // the local ignore files protect, and so do those this pull brings (the tree after it)
+    const local = new IgnoreMatcher(localBaseDir);
+    const pulled = new IgnoreMatcher(localBaseDir, {
+      read: (dir) => remoteIgnoreText(ctx, matches, dir),
+    });
+    skipEntry = async (abs, isDir) =>
+      await local.ignores(abs, isDir) || await pulled.ignores(abs, isDir);
+  }
+  const local = await filesBelow(scopeDir, { skip: skipEntry });
+  const byRel = new Map(local.map((f) => [joinKey(scopeRel, f.displayPath), f]));
+  const doomed = planPullDeletions(
+    [...byRel.keys()],
+    new Set(matches.map((m) => m.relKey)),
+    skipPredicate(ctx.includeRegex, ctx.excludeRegex),
+  );
+  if (doomed.length > 0 && matches.length === 0) {
+    throw new AccsrError(
+      `Cannot pull "${remotePath}" with delete: nothing exists on the remote below it, so every local file below "${scopeDir}" would be deleted (check the path; remove the local files yourself if that is what you want)`,
+      { code: "REMOTE_PATH_EMPTY" },
+    );
+  }
+  return doomed.map((rel) => {
+    const f = byRel.get(rel)!;
+    return new SyncObject({
+      syncDirection: "pull",
+      remotePath: joinKey(ctx.basePath, rel),
+      localPath: f.absPath,
+      existsLocally: true,
+      localSize: f.size,
+      localMtimeMs: f.mtimeMs,
+    });
+  });
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-// @ts-types="../_types/cli_progress.d.ts"
+// @ts-types="npm:@types/cli-progress@^3.11.6"
 import type cliProgressTypes from "npm:cli-progress@^3.12.0";
 import type { SyncDirection, SyncObject } from "./summary.ts";
 
@@ -97,7 +97,7 @@ export function defaultReporter(
   const stream: ReporterStream = options.stream ?? process.stderr;
   const bar = options.usePbar && stream.isTTY === true;
   const verbose = options.verbose ?? true;
-  type Bar = InstanceType<typeof cliProgressTypes.SingleBar>;
+  type Bar = cliProgressTypes.SingleBar;
   let pbar: Bar | undefined;
   let done = 0;
   // the bar library is loaded only when a bar will be drawn (it costs start-up time); a

@@ -78,6 +78,19 @@ export interface PushOptions {
   signal?: AbortSignal;
   /** Parallel transfers. @default {16} */
   concurrency?: number;
+  /**
+   * Mirror: also delete the remote objects below the pushed folder that have no local file
+   * (except those the regexes skip or `.accsrignore` ignores, and the reserved `.accsr/`).
+   * Deletions run only after every upload succeeded, in batches. @default {false}
+   */
+  delete?: boolean;
+  /**
+   * With `delete`: more planned deletions than this refuse the whole transaction before
+   * anything moves (`MaxDeleteExceededError`, code `MAX_DELETE_EXCEEDED`).
+   */
+  maxDelete?: number;
+  /** Honour `.accsrignore` files (gitignore syntax) in the pushed tree. @default {true} */
+  ignoreFiles?: boolean;
 }
 
 /**
@@ -112,6 +125,17 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Parallel transfers. @default {16} */
   concurrency?: number;
+  /**
+   * Mirror: also delete the local files below the pulled path that are not on the remote —
+   * never files outside that path, files `.accsrignore` ignores or the regexes skip, or
+   * accsr's own files (`.accsr-*.part`, `.accsr-meta/`, `.accsr/`, `.accsrignore`).
+   * Deletions run only after every download succeeded. @default {false}
+   */
+  delete?: boolean;
+  /** With `delete`: more planned deletions than this refuse the whole transaction. */
+  maxDelete?: number;
+  /** Protect files that `.accsrignore` files ignore from `delete`. @default {true} */
+  ignoreFiles?: boolean;
 }
 
 /**
@@ -143,6 +167,17 @@ function allowManyListeners(signal: AbortSignal | undefined): void {
   try {
     setMaxListeners(0, signal);
   } catch { /* runtimes without listener limits */ }
+}
+
+/** Validates `delete` / `maxDelete`. */
+function checkDelete(o: { delete?: boolean; maxDelete?: number }): void {
+  if (o.maxDelete === undefined) return;
+  if (!Number.isInteger(o.maxDelete) || o.maxDelete < 0) {
+    throw new RangeError(`maxDelete must be a non-negative integer, got ${String(o.maxDelete)}`);
+  }
+  if (o.delete !== true) {
+    throw new RangeError("maxDelete needs delete: true (it limits the deletions of a mirror)");
+  }
 }
 
 function checkConcurrency(n: number | undefined): number {
@@ -247,10 +282,17 @@ export class RemoteStorage {
       excludeRegex?: PathPattern;
       signal?: AbortSignal;
       concurrency?: number;
+      delete?: boolean;
+      maxDelete?: number;
+      ignoreFiles?: boolean;
     },
     events: SyncEvents,
   ): PlanContext {
+    checkDelete(o);
     return {
+      delete: o.delete === true,
+      maxDelete: o.maxDelete,
+      ignoreFiles: o.ignoreFiles !== false,
       store,
       basePath: this.#basePath,
       includeRegex: o.includeRegex,
@@ -280,6 +322,7 @@ export class RemoteStorage {
         : undefined,
       remoteHashExtractor: this.#options.remoteHashExtractor,
       hashCache: ctx.hashCache,
+      mirrorRoot: ctx.mirrorRoot,
     });
   }
 

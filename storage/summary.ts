@@ -71,6 +71,8 @@ export interface SyncObjectInit {
   displayPath?: string;
   /** Why equality could not be decided, when it could not. */
   uncomparable?: string;
+  /** Modification time of the local file when it was planned (for a planned deletion). */
+  localMtimeMs?: number;
 }
 
 /**
@@ -106,6 +108,8 @@ export class SyncObject {
   readonly displayPath?: string;
   /** Why equality could not be decided (e.g. a multipart ETag of unknown part size). */
   readonly uncomparable?: string;
+  /** Modification time of the local file when it was planned (set for planned deletions). */
+  readonly localMtimeMs?: number;
 
   /** Builds a sync object; throws `TypeError` when neither a local path nor a remote object is given. */
   constructor(init: SyncObjectInit) {
@@ -132,6 +136,7 @@ export class SyncObject {
     this.remoteHash = init.remoteHash ?? init.remoteObj?.hash;
     this.displayPath = init.displayPath;
     this.uncomparable = init.uncomparable;
+    this.localMtimeMs = init.localMtimeMs;
   }
 
   /** Whether the remote object exists. */
@@ -268,6 +273,10 @@ export interface ShortSummary {
   unresolvable_collisions: number;
   /** Number of files transferred. */
   synced_files: number;
+  /** Number of files the plan deletes on the target (only in a transaction with `delete`). */
+  files_to_delete?: number;
+  /** Number of files deleted (only in a transaction with `delete`). */
+  deleted_files?: number;
 }
 
 /**
@@ -318,6 +327,17 @@ export class TransactionSummary {
   readonly syncedFiles: SyncObject[] = syncObjectList();
   /** Files whose transfer failed (empty unless the transaction failed). */
   readonly failedFiles: FailedTransfer[] = [];
+  /**
+   * Files the plan deletes on the target after every transfer succeeded (`delete: true`):
+   * remote objects without a local file (push), local files without a remote object (pull).
+   */
+  readonly filesToDelete: SyncObject[] = syncObjectList();
+  /** Files deleted (filled when the deletions ran). */
+  readonly deletedFiles: SyncObject[] = syncObjectList();
+  /** Whether this transaction mirrors (`delete: true`): the target loses what the source lacks. */
+  deleteEnabled = false;
+  /** With `delete`: more planned deletions than this refuse the whole transaction. */
+  maxDelete?: number;
 
   /** Creates an empty summary. */
   constructor(syncDirection?: SyncDirection) {
@@ -371,20 +391,33 @@ export class TransactionSummary {
     return this.onTargetNeqMd5.filter((o) => o.uncomparable !== undefined);
   }
 
+  /** Whether the planned deletions exceed `maxDelete` (a real run is refused). */
+  get exceedsMaxDelete(): boolean {
+    return this.maxDelete !== undefined && this.filesToDelete.length > this.maxDelete;
+  }
+
   /** Bytes the transaction transfers. */
   sizeFilesToSync(): number {
     return this.filesToSync.reduce((n, o) => n + o.getBytesTransferred(), 0);
   }
 
-  /** accsr's short summary, computed from the plan (plus the number of files synced). */
+  /**
+   * accsr's short summary, computed from the plan (plus the number of files synced); a
+   * transaction with `delete` adds `files_to_delete` and `deleted_files`.
+   */
   getShortSummaryDict(): ShortSummary {
-    return {
+    const dict: ShortSummary = {
       sync_direction: this.syncDirection,
       files_to_sync: this.filesToSync.length,
       total_size: this.sizeFilesToSync(),
       unresolvable_collisions: Object.keys(this.unresolvableCollisions).length,
       synced_files: this.syncedFiles.length,
     };
+    if (this.deleteEnabled) {
+      dict.files_to_delete = this.filesToDelete.length;
+      dict.deleted_files = this.deletedFiles.length;
+    }
+    return dict;
   }
 
   /** Prints the short summary as 2-space-indented JSON on stdout. */
@@ -414,6 +447,8 @@ export class TransactionSummary {
       skipped_source_files: this.skippedSourceFiles.map((o) => o.toJSON()),
       synced_files: this.syncedFiles.map((o) => o.toJSON()),
       failed_files: this.failedFiles.map((f) => ({ name: f.file.name, error: f.error.message })),
+      files_to_delete: this.filesToDelete.map((o) => o.toJSON()),
+      deleted_files: this.deletedFiles.map((o) => o.toJSON()),
     };
   }
 
@@ -431,15 +466,21 @@ export class TransactionSummary {
       if (this.onTargetEqMd5.includes(o)) return "equal";
       if (this.onTargetNeqMd5.includes(o)) return "differs";
       if (this.skippedSourceFiles.includes(o)) return "skipped";
+      if (this.deletedFiles.includes(o)) return "deleted";
+      if (this.filesToDelete.includes(o)) return "delete";
       return "new";
     };
     const s = this.getShortSummaryDict();
+    const deletions = this.deleteEnabled
+      ? `, ${s.files_to_delete} to delete, ${s.deleted_files} deleted`
+      : "";
     const head =
       `<p><b>${s.sync_direction ?? "no"} transaction</b>: ${s.files_to_sync} file(s) to sync, ` +
-      `${s.total_size} bytes, ${s.unresolvable_collisions} collision(s), ${s.synced_files} synced</p>`;
+      `${s.total_size} bytes, ${s.unresolvable_collisions} collision(s), ${s.synced_files} synced${deletions}</p>`;
     return {
       "text/plain": JSON.stringify(s, null, 2),
-      "text/html": head + htmlTable(syncObjectRows(this.allFilesAnalyzed, status)),
+      "text/html": head +
+        htmlTable(syncObjectRows([...this.allFilesAnalyzed, ...this.filesToDelete], status)),
     };
   }
 }

@@ -27,8 +27,11 @@ export const TRANSACTION_JSON = `{
   "on_target_eq_md5": [SyncObject], "on_target_neq_md5": [SyncObject],
   "unresolvable_collisions": { name: reason or [RemoteObject] },
   "skipped_source_files": [SyncObject], "synced_files": [SyncObject],
-  "failed_files": [{ "name", "error" }]
+  "failed_files": [{ "name", "error" }],
+  "files_to_delete": [SyncObject],   // --delete: planned deletions on the target
+  "deleted_files": [SyncObject]      // --delete: deletions done
 }
+With --delete, "summary" also has "files_to_delete" and "deleted_files" (counts).
 SyncObject: { "sync_direction", "remote_path", "local_path", "remote_obj", "local_size",
   "local_hash", "remote_hash", "exists_locally", "exists_on_remote", "exists_on_target",
   "equal_md5_hash_sum" }; RemoteObject: { "name", "size", "hash", "etag"?, "last_modified"? }
@@ -45,7 +48,8 @@ On exit code 3 the refused plan is printed in this shape with an "error" member 
  * ```
  */
 export function isRefused(summary: TransactionSummary, force: boolean): boolean {
-  return summary.hasUnresolvableCollisions || (summary.requiresForce && !force);
+  return summary.hasUnresolvableCollisions || (summary.requiresForce && !force) ||
+    summary.exceedsMaxDelete;
 }
 
 /**
@@ -109,9 +113,21 @@ export function mergeSummaries(
       }
     }
   }
+  for (const list of ["filesToDelete", "deletedFiles"] as const) {
+    const seen = new Set<string>();
+    for (const s of summaries) {
+      for (const o of s[list]) {
+        if (seen.has(o.name)) continue;
+        seen.add(o.name);
+        merged[list].push(o);
+      }
+    }
+  }
   for (const s of summaries) {
     Object.assign(merged.unresolvableCollisions, s.unresolvableCollisions);
     merged.failedFiles.push(...s.failedFiles);
+    if (s.deleteEnabled) merged.deleteEnabled = true;
+    if (s.maxDelete !== undefined) merged.maxDelete = s.maxDelete;
   }
   return merged;
 }
@@ -179,6 +195,18 @@ export function printTransaction(
         : out.style("yellow", `${differing} ${verb} (needs --force)`),
     );
   }
+  if (summary.deleteEnabled) {
+    const planned = summary.filesToDelete.length;
+    const deleted = summary.deletedFiles.length;
+    if (options.dryRun) {
+      if (planned > 0) parts.push(`would delete ${plural(planned, "file")}`);
+    } else if (deleted > 0) {
+      parts.push(`${out.style("green", "deleted")} ${plural(deleted, "file")}`);
+    }
+    if (summary.exceedsMaxDelete) {
+      parts.push(out.style("red", `more than --max-delete ${summary.maxDelete}`));
+    }
+  }
   const collisions = Object.keys(summary.unresolvableCollisions).length;
   if (collisions > 0) parts.push(out.style("red", `${plural(collisions, "collision")}`));
   parts.push(`${summary.onTargetEqMd5.length} unchanged`);
@@ -207,6 +235,13 @@ export function printTransaction(
       "collision",
       shown(name),
       typeof why === "string" ? why : "remote objects below this key",
+    ]);
+  }
+  for (const o of summary.filesToDelete) {
+    rows.push([
+      "delete",
+      o.syncDirection === "pull" ? o.localPath ?? shown(o.name) : shown(o.name),
+      readableSize(o.syncDirection === "pull" ? o.localSize : o.remoteObj?.size ?? 0),
     ]);
   }
   for (const line of table(rows)) out.line(`  ${line}`);

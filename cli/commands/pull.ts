@@ -4,7 +4,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { concurrencyOf, patternsOf } from "../args.ts";
+import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { remotePathArg, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
@@ -27,9 +27,25 @@ export const pull: Command = {
       "DIR/data/a.csv. Files with equal MD5 never move; files that differ locally are only",
       "overwritten with --force, otherwise nothing moves (exit code 3). '.' pulls everything",
       "below the base path. --dry-run lists what would move and exits 0.",
+      "",
+      "--delete mirrors: local files below the pulled path that are not on the remote are",
+      "deleted after every download succeeded — never files outside that path, files that",
+      ".accsrignore ignores (local ones, and those this pull brings) or --include/--exclude",
+      "skip, and never accsr's own files (.accsr-*.part, .accsr-meta/, .accsr/, .accsrignore).",
+      "--max-delete N refuses the whole transaction when more than N deletions are planned.",
     ].join("\n"),
     args: [{ name: "remote-path", required: true, help: "path below the base path ('.' for all)" }],
-    options: ["to", "dry-run", "force", "include", "exclude", "concurrency"],
+    options: [
+      "to",
+      "dry-run",
+      "force",
+      "include",
+      "exclude",
+      "concurrency",
+      "delete",
+      "max-delete",
+      "no-ignore-files",
+    ],
     storage: true,
     json: TRANSACTION_JSON,
     examples: [
@@ -37,15 +53,19 @@ export const pull: Command = {
       ["accsr pull . --to /tmp/copy", "everything below the base path, into /tmp/copy"],
       ["accsr pull data --include 'data/2024' --dry-run", "the plan for a subset"],
       ["accsr pull data --force", "also overwrite local files that differ"],
+      ["accsr pull data --delete --dry-run", "mirror: see which local files would be deleted"],
+      ["accsr pull data --delete --max-delete 20", "then mirror; refused if >20 deletions"],
     ],
   },
   async run(ctx: CommandContext): Promise<number> {
     const localBaseDir = resolve(ctx.cwd, ctx.option("to") ?? ".");
     const patterns = patternsOf(ctx.parsed);
     const concurrency = concurrencyOf(ctx.parsed);
+    const mirror = mirrorOptionsOf(ctx.parsed);
     const storage = ctx.storage({ dryRun: ctx.dryRun });
     const summary = await storage.pull(remotePathArg(ctx.parsed.positionals[0]), {
       ...patterns,
+      ...mirror,
       concurrency,
       force: ctx.force,
       dryrun: ctx.dryRun,

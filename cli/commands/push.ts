@@ -4,9 +4,9 @@
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { SyncConflictError } from "../../errors.ts";
+import { MaxDeleteExceededError, SyncConflictError } from "../../errors.ts";
 import type { TransactionSummary } from "../../storage/mod.ts";
-import { concurrencyOf, patternsOf } from "../args.ts";
+import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { isRefused, mergeSummaries, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
@@ -31,6 +31,16 @@ export const push: Command = {
       "otherwise the whole transaction is refused before anything moves (exit code 3). Several",
       "paths are planned together first and refused together. --dry-run lists what would move",
       "and exits 0; its output says whether a real run would be refused.",
+      "",
+      "--delete mirrors a folder: remote objects below it without a local file are deleted,",
+      "after every upload succeeded (never objects the regexes skip or .accsrignore ignores,",
+      "never the reserved .accsr/ prefix). --max-delete N refuses the whole transaction when",
+      "more than N deletions are planned. Run it with --dry-run first to see the deletions.",
+      "",
+      ".accsrignore files (gitignore syntax: patterns, **, trailing /, ! negation, # comments)",
+      "in the pushed folder and any subfolder keep files out of the push; each file's patterns",
+      "are relative to its folder. The ignore files themselves are pushed. --no-ignore-files",
+      "turns them off.",
     ].join("\n"),
     args: [{
       name: "path",
@@ -38,11 +48,27 @@ export const push: Command = {
       variadic: true,
       help: "file, directory or glob (* ? [..] **)",
     }],
-    options: ["local-path-prefix", "dry-run", "force", "include", "exclude", "concurrency"],
+    options: [
+      "local-path-prefix",
+      "dry-run",
+      "force",
+      "include",
+      "exclude",
+      "concurrency",
+      "delete",
+      "max-delete",
+      "no-ignore-files",
+    ],
     storage: true,
     json: TRANSACTION_JSON,
     examples: [
       ["accsr push data/raw", "upload what is missing below data/raw"],
+      [
+        "accsr push data --delete --dry-run",
+        "mirror data: see what would be uploaded and deleted on the remote",
+      ],
+      ["accsr push data --delete --max-delete 100", "then mirror; refused if >100 deletions"],
+      ["printf 'cache/\\n*.tmp\\n!keep.tmp\\n' > data/.accsrignore", "keep files out of pushes"],
       ["accsr push data --dry-run", "show the plan, transfer nothing"],
       ["accsr push 'results/**/*.csv' --exclude 'results/tmp/'", "a glob, minus a folder"],
       ["accsr push /abs/project/data --local-path-prefix /abs/project", "keys data/…"],
@@ -54,12 +80,14 @@ export const push: Command = {
     const prefix = prefixFlag === undefined ? undefined : resolve(ctx.cwd, prefixFlag);
     const patterns = patternsOf(ctx.parsed);
     const concurrency = concurrencyOf(ctx.parsed);
+    const mirror = mirrorOptionsOf(ctx.parsed);
     const paths = ctx.parsed.positionals;
     const storage = ctx.storage({ dryRun: ctx.dryRun });
     const planner = paths.length > 1 && !ctx.dryRun ? ctx.storage({ dryRun: true }) : storage;
     const pushOne = (path: string, dryrun: boolean): Promise<TransactionSummary> =>
       (dryrun ? planner : storage).push(path, {
         ...patterns,
+        ...mirror,
         concurrency,
         force: ctx.force,
         dryrun,
@@ -95,6 +123,17 @@ async function sequential<T, R>(
 /* The `SyncConflictError` a real run of the (merged) plan would throw. */
 function refusal(plan: TransactionSummary, force: boolean): SyncConflictError {
   const direction = plan.syncDirection ?? "push";
+  if (!plan.hasUnresolvableCollisions && !(plan.requiresForce && !force)) {
+    const doomed = plan.filesToDelete.map((o) => o.name);
+    return new MaxDeleteExceededError(
+      `Cannot ${direction}: ${doomed.length} deletion(s) planned, more than the limit of ${plan.maxDelete}; nothing was transferred and nothing deleted: ${
+        doomed.slice(0, 10).join(", ")
+      }`,
+      doomed,
+      plan.maxDelete ?? 0,
+      { summary: plan },
+    );
+  }
   const collisions = Object.keys(plan.unresolvableCollisions);
   if (collisions.length > 0) {
     return new SyncConflictError(

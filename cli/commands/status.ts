@@ -6,7 +6,7 @@
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { AccsrError, NoFilesFoundError } from "../../errors.ts";
 import { TransactionSummary } from "../../storage/mod.ts";
-import { concurrencyOf, patternsOf } from "../args.ts";
+import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { printTransaction, transactionJson } from "./_transaction.ts";
 
@@ -28,13 +28,15 @@ export const status: Command = {
       "the same path below the base path into the working directory, and shows for each the",
       "files that would move, their size, the files that differ (need --force) and collisions.",
       "Nothing is transferred. The exit code is 0 whatever the plans say (1 on failures).",
+      "With --delete both plans also list the deletions a mirror would make. .accsrignore",
+      "files are honoured as by push (--no-ignore-files turns them off).",
     ].join("\n"),
     args: [{
       name: "path",
       required: false,
       help: "file or directory inside the working directory (default '.')",
     }],
-    options: ["force", "include", "exclude", "concurrency"],
+    options: ["force", "include", "exclude", "concurrency", "delete", "no-ignore-files"],
     storage: true,
     json: [
       '{ "path": the path as a key below the base path ("" for all),',
@@ -59,11 +61,13 @@ export const status: Command = {
     const key = rel.split(sep).join("/");
     const patterns = patternsOf(ctx.parsed);
     const concurrency = concurrencyOf(ctx.parsed);
+    const mirror = mirrorOptionsOf(ctx.parsed);
     const storage = ctx.storage({ silent: true });
     let pushPlan: TransactionSummary;
     try {
       pushPlan = await storage.push(key === "" ? "." : key, {
         ...patterns,
+        ...mirror,
         concurrency,
         force: ctx.force,
         dryrun: true,
@@ -73,13 +77,23 @@ export const status: Command = {
       if (!(e instanceof NoFilesFoundError)) throw e;
       pushPlan = new TransactionSummary("push");
     }
-    const pullPlan = await storage.pull(key, {
-      ...patterns,
-      concurrency,
-      force: ctx.force,
-      dryrun: true,
-      localBaseDir: ctx.cwd,
-    });
+    const pullOne = (withDelete: boolean) =>
+      storage.pull(key, {
+        ...patterns,
+        ...(withDelete ? mirror : {}),
+        concurrency,
+        force: ctx.force,
+        dryrun: true,
+        localBaseDir: ctx.cwd,
+      });
+    let pullPlan: TransactionSummary;
+    try {
+      pullPlan = await pullOne(mirror.delete);
+    } catch (e) {
+      if (!(e instanceof AccsrError && e.code === "REMOTE_PATH_EMPTY")) throw e;
+      ctx.out.warn((e as Error).message);
+      pullPlan = await pullOne(false);
+    }
     const opts = { dryRun: true, force: ctx.force, basePath: storage.remoteBasePath };
     if (ctx.json) {
       ctx.out.json({

@@ -241,6 +241,8 @@ describe("TransactionSummary", () => {
       "skipped_source_files",
       "synced_files",
       "failed_files",
+      "files_to_delete",
+      "deleted_files",
     ]);
     expect(j.matched_source_files).toHaveLength(6);
     expect(j.unresolvable_collisions.coll).toEqual([{
