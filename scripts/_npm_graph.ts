@@ -162,7 +162,8 @@ export async function closureOf(graph: Graph, roots: readonly string[]): Promise
       }
       if (e.resolved.startsWith("node:")) continue;
       if (e.resolved.startsWith("file:")) {
-        if (!isRelative(e.written)) {
+        // (a `// @ts-types="./x.d.ts"` directive gives an npm import local types: fine)
+        if (!isRelative(e.written) && e.kind !== "type") {
           result.problems.push(
             `${where}: "${e.written}" maps to a local file through the import map; ` +
               `Node cannot resolve that (import it with a relative path)`,
