@@ -48,7 +48,21 @@ export const STORAGE_OPTIONS: Record<string, OptionSpec> = {
     type: "string",
     multiple: true,
     placeholder: "FILE",
-    help: "read FILE instead of the default files (repeatable, later files win; .json .yaml .yml)",
+    help:
+      "read FILE instead of the default files (repeatable, later files win; .json .yaml .yml .toml)",
+  },
+  profile: {
+    type: "string",
+    placeholder: "NAME",
+    help:
+      "also read config.NAME.json after config.json (and so on for each file; default: $ACCSR_PROFILE)",
+  },
+  "env-file": {
+    type: "string",
+    multiple: true,
+    placeholder: "PATH",
+    help:
+      'dotenv file whose variables "env:" values and ACCSR__ overrides may use (repeatable; the environment wins)',
   },
   provider: {
     type: "string",
@@ -143,6 +157,11 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
   long: { type: "boolean", short: "l", help: "also show size, hash (MD5) and last modification" },
   "exist-ok": { type: "boolean", help: "succeed when the bucket already exists (default)" },
   "no-exist-ok": { type: "boolean", help: "fail when the bucket already exists" },
+  check: {
+    type: "boolean",
+    help:
+      "list every configuration problem (unset variables, unknown keys, invalid values); exit 1 if any",
+  },
   explain: {
     type: "boolean",
     help: "show which file, variable or flag set each remote_storage value",
@@ -438,6 +457,31 @@ function distance(a: string, b: string): number {
     }
   }
   return row[b.length];
+}
+
+/**
+ * The value of `--profile`, validated (letters, digits, `_`, `-` and inner dots).
+ *
+ * @throws {UsageError} Not a valid profile name.
+ *
+ * @example
+ * ```ts
+ * import { type ParsedCommand, parseCommandLine, profileOf } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["config", "--profile", "ci"], COMMAND_SPECS) as ParsedCommand;
+ * console.log(profileOf(p)); // "ci"
+ * ```
+ */
+export function profileOf(parsed: ParsedCommand): string | undefined {
+  const raw = parsed.values.profile as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(raw)) {
+    throw new UsageError(
+      `option "--profile" needs a name of letters, digits, "_", "-" and inner dots, got "${raw}"`,
+      parsed.command,
+    );
+  }
+  return raw;
 }
 
 /**

@@ -88,6 +88,10 @@ export class CommandContext {
       );
       this.#settings = loadSettings({ parsed: this.parsed, cwd: this.cwd, env: this.env });
       this.out.addSecrets(settingsSecrets(this.#settings, this.env));
+      // `config --check` lists them as problems instead
+      if (!(this.parsed.command.name === "config" && this.flag("check"))) {
+        for (const w of this.#settings.warnings) this.out.warn(w);
+      }
     }
     return this.#settings;
   }

@@ -52,9 +52,17 @@ const CONFIGURATION = `Configuration:
   Read from config.json then config_local.json in --config-dir (default: the working
   directory), or from the --config files; later files win, objects merge deeply. The section
   "remote_storage" (or accsr's "remote_storage_config") holds the storage settings; accsr's
-  snake_case keys (base_path, use_pbar) work, "env:NAME" values read the environment.
+  snake_case keys (base_path, use_pbar) work, "env:NAME" values read the environment (or,
+  when NAME is unset, the file named by NAME_FILE; "env:NAME:-x" falls back to x). An env:
+  value in the storage section whose variable is unset is an error before anything moves.
+  .json, .yaml, .yml and .toml files mix. --profile NAME (default $ACCSR_PROFILE) also reads
+  config.NAME.json right after config.json (any extension), and so on for each file.
+  ACCSR__SECTION__KEY=value variables override keys (ACCSR__REMOTE_STORAGE__BUCKET=b).
+  --env-file PATH (repeatable) adds dotenv variables for env: values and ACCSR__ overrides;
+  the environment wins over them. "accsr config --check" lists every problem first.
   Precedence, highest first: flags (--provider --bucket --base-path --endpoint --region
-  --root) > config_local.json > config.json. A relative "root" in a file is resolved against
+  --root) > ACCSR__ variables > config_local.NAME.json > config_local.json >
+  config.NAME.json > config.json. A relative "root" in a file is resolved against
   the config directory; every path on the command line against the working directory.
   Credentials: "key"/"secret" in the config; for S3-compatible providers and
   google_storage, when the config has neither, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY

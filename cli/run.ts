@@ -18,6 +18,7 @@ import {
   mirrorOptionsOf,
   parseCommandLine,
   patternsOf,
+  profileOf,
   UsageError,
 } from "./args.ts";
 import { COMMAND_SPECS, COMMANDS } from "./commands/mod.ts";
@@ -115,6 +116,7 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
     patternsOf(parsed);
     concurrencyOf(parsed);
     mirrorOptionsOf(parsed);
+    profileOf(parsed);
     ctx = new CommandContext(parsed, out);
     return await COMMANDS.get(parsed.command.name)!.run(ctx);
   } catch (e) {

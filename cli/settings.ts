@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { ConfigurationBase } from "../config/mod.ts";
+import { ConfigurationBase, parseEnvMarker } from "../config/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { type RemoteStorageConfig, S3_COMPATIBLE_PROVIDERS } from "../storage/mod.ts";
 import type { ParsedCommand } from "./args.ts";
@@ -44,6 +44,13 @@ export interface Settings {
   storage: Record<string, unknown>;
   /** Where each top-level storage value came from: a file, `"--flag"` or `"env NAME"`. */
   sources: Record<string, string>;
+  /**
+   * Storage keys whose `"env:NAME"` value has its variable unset (no `NAME_FILE`, no
+   * fallback) and that nothing else set: the variable and the file (or override variable).
+   */
+  unset: Record<string, { variable: string; source: string }>;
+  /** Warnings about the configuration (unknown keys in the storage section). */
+  warnings: string[];
 }
 
 /**
@@ -89,8 +96,24 @@ function loadConfiguration(
       });
     }
   }
+  const envFiles = (parsed.values["env-file"] as string[] | undefined)?.map((f) => resolve(cwd, f));
+  for (const f of envFiles ?? []) {
+    if (!existsSync(f)) {
+      throw new ConfigError(`Cannot read env file "${f}": no such file (check --env-file)`, {
+        file: f,
+        code: "CONFIG_NOT_FOUND",
+      });
+    }
+  }
+  const profile = parsed.values.profile as string | undefined;
   try {
-    const configuration = new ConfigurationBase({ configDirectory, configFiles, env });
+    const configuration = new ConfigurationBase({
+      configDirectory,
+      configFiles,
+      env,
+      envFiles,
+      profile,
+    });
     return { configDirectory, files: configuration.loadedFiles, configuration };
   } catch (e) {
     // no file (or only empty ones): fine when the flags say enough
@@ -137,6 +160,8 @@ export function loadSettings(input: SettingsInput): Settings {
   const { configuration } = loaded;
   const storage: Record<string, unknown> = {};
   const sources: Record<string, string> = {};
+  const unset: Settings["unset"] = {};
+  const warnings: string[] = [];
   let section: string | undefined;
   if (configuration !== undefined) {
     section = SECTION_NAMES.find((name) => configuration.config[name] !== undefined);
@@ -153,6 +178,16 @@ export function loadSettings(input: SettingsInput): Settings {
       for (const [k, v] of Object.entries(value)) {
         storage[k] = v;
         sources[k] = sourceOf(configuration, [section, k]);
+        const raw = (configuration.config[section] as Record<string, unknown>)[k];
+        const marker = parseEnvMarker(raw);
+        if (v === undefined && marker !== undefined) {
+          unset[k] = { variable: marker.name, source: sources[k].replace(/ \(env:.*\)$/, "") };
+        }
+      }
+    }
+    for (const p of configuration.check()) {
+      if (p.kind === "unknown_key" && p.key.startsWith(`${section}.`)) {
+        warnings.push(`${p.message} (${p.source ?? "configuration"})`);
       }
     }
   }
@@ -207,7 +242,8 @@ export function loadSettings(input: SettingsInput): Settings {
       delete sources[k];
     }
   }
-  return { ...loaded, section, storage, sources };
+  for (const k of Object.keys(unset)) if (k in storage) delete unset[k]; // set otherwise
+  return { ...loaded, section, storage, sources, unset, warnings };
 }
 
 function sourceOf(configuration: ConfigurationBase, keyPath: string[]): string {
@@ -233,6 +269,21 @@ function sourceOf(configuration: ConfigurationBase, keyPath: string[]): string {
  */
 export function storageConfigOf(settings: Settings): RemoteStorageConfig {
   const s = settings.storage;
+  const unset = Object.entries(settings.unset);
+  if (unset.length > 0) {
+    const [key, { variable, source }] = unset[0];
+    const more = unset.length > 1
+      ? `; also ${
+        unset.slice(1).map(([k, u]) => `"${settings.section}.${k}" (${u.variable})`).join(", ")
+      }`
+      : "";
+    throw new ConfigError(
+      `Cannot use config entry "${settings.section}.${key}" set in ${source}: the environment ` +
+        `variable ${variable} is not set${more} (set ${variable} or ${variable}_FILE, or write ` +
+        `"env:${variable}:-default"; an empty value set on purpose is accepted)`,
+      { code: "CONFIG_ENV_UNSET", file: source.startsWith("env ") ? undefined : source },
+    );
+  }
   if (s.provider === undefined && s.bucket === undefined) {
     const where = settings.files.length > 0
       ? `no "remote_storage" section in ${settings.files.join(", ")}`
@@ -265,6 +316,7 @@ export function settingsSecrets(
   if (settings.configuration) {
     out.push(
       ...secretValues(resolvedConfig(settings.configuration), settings.configuration.config),
+      ...secretFileValues(settings.configuration),
     );
   }
   for (
@@ -281,6 +333,36 @@ export function settingsSecrets(
   return out;
 }
 
+/**
+ * Every value read from a secret file (`NAME_FILE`): always a secret, whatever its key.
+ *
+ * @example
+ * ```ts
+ * import { secretFileValues } from "./settings.ts";
+ * import { ConfigurationBase } from "../config/mod.ts";
+ * const config = new ConfigurationBase({ configDirectory: "/tmp/project", env: { PW_FILE: "/run/secrets/pw" } });
+ * console.log(secretFileValues(config)); // the content of /run/secrets/pw for {"db": {"pw": "env:PW"}}
+ * ```
+ */
+export function secretFileValues(configuration: ConfigurationBase): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, keyPath: string[]) => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...keyPath, String(i)]));
+    else if (isPlainObject(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, [...keyPath, k]);
+    } else if (parseEnvMarker(value) !== undefined) {
+      try {
+        const e = configuration.explain(keyPath);
+        if (e.secretFile !== undefined && typeof e.value === "string") out.push(e.value);
+      } catch {
+        // unreadable: nothing to hide
+      }
+    }
+  };
+  walk(configuration.config, []);
+  return out;
+}
+
 /** The raw (markers unresolved) storage section, for redaction decisions. */
 function rawSection(settings: Settings): Record<string, unknown> {
   if (settings.configuration === undefined || settings.section === undefined) return {};
@@ -294,7 +376,7 @@ function rawSection(settings: Settings): Record<string, unknown> {
  * @example
  * ```ts
  * import { resolvedConfig } from "./settings.ts";
- * import { ConfigurationBase } from "../config/mod.ts";
+ * import { ConfigurationBase, parseEnvMarker } from "../config/mod.ts";
  * const config = new ConfigurationBase({ configDirectory: "/tmp/project", env: { HOST: "db" } });
  * console.log(resolvedConfig(config)); // e.g. { database: { host: "db" } } for {"database": {"host": "env:HOST"}}
  * ```

@@ -108,7 +108,7 @@ describe("usage errors exit 2 and print the error and one line pointing to the h
   it("too many arguments", async () => {
     await usage(["pull", "a", "b"], 'too many arguments for "accsr pull"', "pull");
     await usage(["ls", "a", "b"], 'too many arguments for "accsr ls"', "ls");
-    await usage(["config", "x"], 'too many arguments for "accsr config"', "config");
+    await usage(["config", "x", "y"], 'too many arguments for "accsr config"', "config");
     await usage(["status", "a", "b"], 'too many arguments for "accsr status"', "status");
   });
 
