@@ -159,7 +159,7 @@ export function resolveEnvMarker(
         const keyPath = options.keyPath ?? [];
         const source = options.sourceOf?.(keyPath);
         const key = keyPath.length > 0 ? ` of config entry "${keyPath.join(".")}"` : "";
-        const reason = (e as NodeJS.ErrnoException).code === "ENOENT"
+        const reason = (e as { code?: unknown }).code === "ENOENT"
           ? "no such file"
           : (e as Error).message;
         throw new ConfigError(
