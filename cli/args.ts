@@ -162,6 +162,11 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     help:
       "list every configuration problem (unset variables, unknown keys, invalid values); exit 1 if any",
   },
+  "older-than": {
+    type: "string",
+    placeholder: "DURATION",
+    help: "only what started at least this long ago: 0s, 30m, 24h, 7d (default 24h)",
+  },
   explain: {
     type: "boolean",
     help: "show which file, variable or flag set each remote_storage value",

@@ -23,6 +23,8 @@
  */
 export { RemoteStorage } from "./remote_storage.ts";
 export type {
+  CleanupOptions,
+  CleanupResult,
   DeleteOptions,
   PullOptions,
   PushOptions,
@@ -52,6 +54,7 @@ export { createStore } from "./stores/create.ts";
 export { FileStore } from "./stores/fs.ts";
 export { MemoryStore } from "./stores/memory.ts";
 export type {
+  CleanupEntry,
   GetOptions,
   GetResult,
   ObjectStore,

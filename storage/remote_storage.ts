@@ -20,7 +20,7 @@ import {
   type RemoteStorageConfig,
 } from "./storage_config.ts";
 import { createStore } from "./stores/create.ts";
-import type { ObjectStore } from "./stores/types.ts";
+import type { CleanupEntry, ObjectStore } from "./stores/types.ts";
 import { withTableDisplay } from "./_display.ts";
 import {
   type RemoteObject,
@@ -156,6 +156,46 @@ export interface DeleteOptions {
   dryrun?: boolean;
   /** Cancels the delete. */
   signal?: AbortSignal;
+}
+
+/**
+ * Options of {@linkcode RemoteStorage.cleanup}.
+ *
+ * @example
+ * ```ts
+ * import type { CleanupOptions } from "./remote_storage.ts";
+ * const o: CleanupOptions = { remotePath: "data", olderThanMs: 0, dryrun: true };
+ * ```
+ */
+export interface CleanupOptions {
+  /** Only below `<basePath>/<remotePath>`. @default {""} (the whole base path) */
+  remotePath?: string;
+  /** Only what started at least this long ago; 0 means everything. @default {86400000} (24 h) */
+  olderThanMs?: number;
+  /** Only report what would be removed. @default {false} */
+  dryrun?: boolean;
+  /** Cancels the cleanup. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What {@linkcode RemoteStorage.cleanup} removed (or, with `dryrun`, would remove).
+ *
+ * @example
+ * ```ts
+ * import type { CleanupResult } from "./remote_storage.ts";
+ * const r: CleanupResult = { prefix: "ns/", olderThanMs: 0, dryrun: true, removed: [] };
+ * ```
+ */
+export interface CleanupResult {
+  /** The key prefix that was searched (base path and remote path). */
+  prefix: string;
+  /** The age limit applied. */
+  olderThanMs: number;
+  /** Whether this was a dry run. */
+  dryrun: boolean;
+  /** Incomplete multipart uploads aborted and stale temporary files removed. */
+  removed: CleanupEntry[];
 }
 
 /** Every parallel transfer listens on the signal; that is expected, not a leak. */
@@ -404,6 +444,30 @@ export class RemoteStorage {
     const ctx = this.#ctx(store, options, events);
     const summary = await planPull(ctx, rp, { localBaseDir });
     return await this.#apply(summary, ctx, options);
+  }
+
+  /**
+   * Removes the debris of interrupted transfers below `<basePath>/<remotePath>`: aborts
+   * incomplete multipart uploads, whoever started them (S3), and removes the file store's
+   * stale temporary files — only those started at least `olderThanMs` ago (default 24 h;
+   * 0: all). Returns what was (or, with `dryrun`, would be) removed.
+   */
+  async cleanup(options: CleanupOptions = {}): Promise<CleanupResult> {
+    const olderThanMs = options.olderThanMs ?? 24 * 3600 * 1000;
+    if (typeof olderThanMs !== "number" || !(olderThanMs >= 0)) {
+      throw new RangeError(`olderThanMs must be a number ≥ 0, got ${String(olderThanMs)}`);
+    }
+    const store = await this.store();
+    const prefix = this.#fullRemotePath(options.remotePath ?? "");
+    const dryrun = options.dryrun ?? false;
+    // "data" means data itself and what is below data/, not "database"
+    const keyFilter = prefix === "" || prefix.endsWith("/")
+      ? undefined
+      : (key: string) => key === prefix || key.startsWith(`${prefix}/`);
+    const removed = store.cleanup
+      ? await store.cleanup(prefix, { olderThanMs, dryrun, keyFilter, signal: options.signal })
+      : [];
+    return { prefix, olderThanMs, dryrun, removed };
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { CommandSpec } from "../args.ts";
 import type { Command } from "../context.ts";
+import { cleanup } from "./cleanup.ts";
 import { config } from "./config.ts";
 import { createBucket } from "./create_bucket.ts";
 import { ls } from "./ls.ts";
@@ -19,11 +20,11 @@ import { status } from "./status.ts";
  * @example
  * ```ts
  * import { COMMANDS } from "./mod.ts";
- * console.log([...COMMANDS.keys()]); // ["push", "pull", "ls", "rm", "create-bucket", "status", "config"]
+ * console.log([...COMMANDS.keys()]); // ["push", "pull", "ls", "rm", "create-bucket", "status", "config", "cleanup"]
  * ```
  */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [push, pull, ls, rm, createBucket, status, config].map((c) => [c.spec.name, c]),
+  [push, pull, ls, rm, createBucket, status, config, cleanup].map((c) => [c.spec.name, c]),
 );
 
 /**

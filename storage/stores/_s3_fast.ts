@@ -24,6 +24,12 @@ import type {
   S3Ops,
 } from "./_s3_ops.ts";
 import { childText, type ListPage, parseListObjectsV2, parseXml } from "./_s3_xml.ts";
+import {
+  parseListParts,
+  parseListUploads,
+  type PartsPage,
+  type UploadsPage,
+} from "./_s3_multipart.ts";
 
 /**
  * Static credentials for signing. Kept by the caller in a private field.
@@ -266,6 +272,39 @@ export class FastS3 implements S3Ops {
   /** `AbortMultipartUpload`. */
   async abortMultipart(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
     await this.request({ method: "DELETE", key, query: { uploadId }, signal });
+  }
+
+  /** One `ListMultipartUploads` page of `prefix`. */
+  async listUploads(
+    prefix: string,
+    markers: { keyMarker: string; uploadIdMarker: string } | undefined,
+    signal?: AbortSignal,
+  ): Promise<UploadsPage> {
+    const query = {
+      uploads: "",
+      "max-uploads": "1000",
+      prefix: prefix === "" ? undefined : prefix,
+      "key-marker": markers?.keyMarker,
+      "upload-id-marker": markers?.uploadIdMarker || undefined,
+    };
+    const res = await this.request({ method: "GET", query, signal });
+    return parseListUploads(res.body.toString("utf8"));
+  }
+
+  /** One `ListParts` page of an upload. */
+  async listParts(
+    key: string,
+    uploadId: string,
+    partNumberMarker: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<PartsPage> {
+    const query = {
+      uploadId,
+      "max-parts": "1000",
+      "part-number-marker": partNumberMarker,
+    };
+    const res = await this.request({ method: "GET", key, query, signal });
+    return parseListParts(res.body.toString("utf8"));
   }
 
   /**

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { PartsPage, UploadsPage } from "./_s3_multipart.ts";
 import type { ListPage } from "./_s3_xml.ts";
 
 /**
@@ -150,4 +151,17 @@ export interface S3Ops {
   completeMultipart(input: CompleteInput): Promise<string>;
   /** `AbortMultipartUpload`. */
   abortMultipart(key: string, uploadId: string, signal?: AbortSignal): Promise<void>;
+  /** One `ListMultipartUploads` page (1000 uploads) of `prefix` after the markers. */
+  listUploads(
+    prefix: string,
+    markers: { keyMarker: string; uploadIdMarker: string } | undefined,
+    signal?: AbortSignal,
+  ): Promise<UploadsPage>;
+  /** One `ListParts` page (1000 parts) of an upload after `partNumberMarker`. */
+  listParts(
+    key: string,
+    uploadId: string,
+    partNumberMarker: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<PartsPage>;
 }

@@ -20,7 +20,9 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -37,6 +39,7 @@ import type {
   S3Ops,
 } from "./_s3_ops.ts";
 import type { S3RetryStrategy } from "./_s3_errors.ts";
+import type { PartsPage, UploadsPage } from "./_s3_multipart.ts";
 import type { ListPage } from "./_s3_xml.ts";
 
 /**
@@ -266,6 +269,65 @@ export class SdkS3 implements S3Ops {
       new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: key, UploadId: uploadId }),
       { abortSignal: signal },
     );
+  }
+
+  /** `ListMultipartUploads`, 1000 uploads per page. */
+  async listUploads(
+    prefix: string,
+    markers: { keyMarker: string; uploadIdMarker: string } | undefined,
+    signal?: AbortSignal,
+  ): Promise<UploadsPage> {
+    const out = await this.#client.send(
+      new ListMultipartUploadsCommand({
+        Bucket: this.#bucket,
+        Prefix: prefix === "" ? undefined : prefix,
+        KeyMarker: markers?.keyMarker,
+        UploadIdMarker: markers?.uploadIdMarker || undefined,
+        MaxUploads: 1000,
+      }),
+      { abortSignal: signal },
+    );
+    const uploads = (out.Uploads ?? []).flatMap((u) =>
+      u.Key === undefined || !u.UploadId
+        ? []
+        : [{ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated }]
+    );
+    return {
+      uploads,
+      next: out.IsTruncated && out.NextKeyMarker
+        ? { keyMarker: out.NextKeyMarker, uploadIdMarker: out.NextUploadIdMarker ?? "" }
+        : undefined,
+    };
+  }
+
+  /** `ListParts`, 1000 parts per page. */
+  async listParts(
+    key: string,
+    uploadId: string,
+    partNumberMarker: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<PartsPage> {
+    const out = await this.#client.send(
+      new ListPartsCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumberMarker: partNumberMarker,
+        MaxParts: 1000,
+      }),
+      { abortSignal: signal },
+    );
+    const parts = (out.Parts ?? []).flatMap((p) =>
+      p.PartNumber === undefined
+        ? []
+        : [{ partNumber: p.PartNumber, etag: p.ETag ?? "", size: p.Size ?? 0 }]
+    );
+    return {
+      parts,
+      nextPartNumberMarker: out.IsTruncated && out.NextPartNumberMarker
+        ? String(out.NextPartNumberMarker)
+        : undefined,
+    };
   }
 
   /** `CreateBucket`. */

@@ -23,15 +23,19 @@ import {
   writeFile,
 } from "node:fs/promises";
 import * as path from "node:path";
+import process from "node:process";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { StorageError } from "../../errors.ts";
 import { unsafeKeyReason } from "../keys.ts";
+import { processAlive } from "../temp_files.ts";
 import type {
+  CleanupEntry,
   GetOptions,
   GetResult,
   ObjectStore,
   PutOptions,
+  StoreCleanupOptions,
   StoreObject,
   UploadBody,
 } from "./types.ts";
@@ -67,6 +71,14 @@ async function withKeyLock<T>(target: string, fn: () => Promise<T>): Promise<T> 
   } finally {
     if (keyLocks.get(target) === tail) keyLocks.delete(target);
   }
+}
+
+/**
+ * A temporary file name below `tmp/`: `<pid>-<24 hex>`, so that `cleanup` can tell the files
+ * of a running writer from those of one that died.
+ */
+function tmpName(): string {
+  return `${process.pid}-${randomBytes(12).toString("hex")}`;
 }
 
 function errCode(e: unknown): string | undefined {
@@ -136,7 +148,7 @@ export class FileStore implements ObjectStore {
   /** Writes a record atomically; best effort (a missing record only costs a re-hash). */
   async #writeSidecar(key: string, sc: Sidecar): Promise<void> {
     const p = this.#sidecarPath(key);
-    const tmp = path.join(this.#metaDir, "tmp", `${randomBytes(12).toString("hex")}.json`);
+    const tmp = path.join(this.#metaDir, "tmp", `${tmpName()}.json`);
     try {
       await mkdir(path.dirname(p), { recursive: true });
       await mkdir(path.dirname(tmp), { recursive: true });
@@ -328,7 +340,7 @@ export class FileStore implements ObjectStore {
     const target = this.#objectPath(key);
     await this.#requireBucket("write", key);
     const tmpDir = path.join(this.#metaDir, "tmp");
-    const tmp = path.join(tmpDir, randomBytes(12).toString("hex"));
+    const tmp = path.join(tmpDir, tmpName());
     try {
       await mkdir(tmpDir, { recursive: true });
       const hash = createHash("md5");
@@ -487,6 +499,45 @@ export class FileStore implements ObjectStore {
   }
 
   /** Nothing to release. */
+  /**
+   * Removes the store's temporary files (`<root>/.accsr-meta/<bucket>/tmp/`) last written at
+   * least `olderThanMs` ago by a process that no longer runs (names without a pid: by age
+   * alone). `prefix` does not apply: the files are not tied to a key.
+   */
+  async cleanup(_prefix: string, options: StoreCleanupOptions): Promise<CleanupEntry[]> {
+    const dir = path.join(this.#metaDir, "tmp");
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return [];
+    }
+    const cutoff = Date.now() - options.olderThanMs;
+    const found: CleanupEntry[] = [];
+    for (const name of names) {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      const p = path.join(dir, name);
+      const pid = /^(\d+)-/.exec(name)?.[1];
+      if (pid !== undefined && processAlive(Number(pid))) continue;
+      let st: Stats;
+      try {
+        st = await stat(p);
+      } catch {
+        continue;
+      }
+      if (!st.isFile() || st.mtimeMs > cutoff) continue;
+      if (!options.dryrun) {
+        try {
+          await unlink(p);
+        } catch {
+          continue;
+        }
+      }
+      found.push({ kind: "temporary_file", path: p, started: st.mtime });
+    }
+    return found;
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -24,10 +24,12 @@ import http from "node:http";
 import https from "node:https";
 import { StorageError } from "../../errors.ts";
 import type {
+  CleanupEntry,
   GetOptions,
   GetResult,
   ObjectStore,
   PutOptions,
+  StoreCleanupOptions,
   StoreObject,
   UploadBody,
 } from "./types.ts";
@@ -41,6 +43,7 @@ import { FastS3 } from "./_s3_fast.ts";
 import type { ObjectHeaders, S3Ops } from "./_s3_ops.ts";
 import type { SdkS3, SdkS3Options } from "./_s3_sdk.ts";
 import type { ListPage } from "./_s3_xml.ts";
+import type { UploadListing } from "./_s3_multipart.ts";
 
 const MiB = 1024 * 1024;
 /** S3's limits: parts of 5 MiB … 5 GiB, at most 10,000 of them; single PUT ≤ 5 GiB. */
@@ -575,6 +578,60 @@ export class S3Store implements ObjectStore {
         }
       });
     }
+  }
+
+  /**
+   * Every incomplete multipart upload of a key starting with `prefix`
+   * (`ListMultipartUploads`, 1000 per page), whoever started it.
+   */
+  async *listIncompleteUploads(
+    prefix: string,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterable<UploadListing> {
+    const ctx = this.#ctx("list multipart uploads of", prefix, options.signal);
+    ctx.key = undefined;
+    let markers: { keyMarker: string; uploadIdMarker: string } | undefined;
+    do {
+      let page;
+      try {
+        page = await (await this.#ops()).listUploads(prefix, markers, options.signal);
+      } catch (e) {
+        throw toStorageError(e, ctx);
+      }
+      this.#bucketSeen = true;
+      yield* page.uploads;
+      markers = page.next;
+    } while (markers !== undefined);
+  }
+
+  /**
+   * Aborts the incomplete multipart uploads below `prefix` started at least `olderThanMs`
+   * ago (all with 0; an upload whose start the server does not report counts only then).
+   */
+  async cleanup(prefix: string, options: StoreCleanupOptions): Promise<CleanupEntry[]> {
+    const cutoff = Date.now() - options.olderThanMs;
+    const found: CleanupEntry[] = [];
+    for await (const u of this.listIncompleteUploads(prefix, options)) {
+      const old = u.initiated === undefined
+        ? options.olderThanMs <= 0
+        : u.initiated.getTime() <= cutoff;
+      if (!old || options.keyFilter?.(u.key) === false) continue;
+      if (!options.dryrun) {
+        try {
+          await (await this.#ops()).abortMultipart(u.key, u.uploadId, options.signal);
+        } catch (e) {
+          if ((e as { name?: string }).name === "NoSuchUpload" || httpStatus(e) === 404) continue;
+          throw toStorageError(e, this.#ctx("abort multipart upload of", u.key, options.signal));
+        }
+      }
+      found.push({
+        kind: "multipart_upload",
+        key: u.key,
+        uploadId: u.uploadId,
+        started: u.initiated,
+      });
+    }
+    return found;
   }
 
   /** Retries made so far by this store (both request paths), for diagnostics and tests. */

@@ -113,6 +113,49 @@ export interface GetResult {
 }
 
 /**
+ * Something {@linkcode ObjectStore.cleanup} found (and, unless a dry run, removed): an
+ * incomplete multipart upload, or a stale temporary file of the store.
+ *
+ * @example
+ * ```ts
+ * import type { CleanupEntry } from "./types.ts";
+ * const e: CleanupEntry = { kind: "multipart_upload", key: "data/big.bin", uploadId: "2~x", started: new Date() };
+ * ```
+ */
+export interface CleanupEntry {
+  /** What it is. */
+  kind: "multipart_upload" | "temporary_file";
+  /** Object key (multipart upload). */
+  key?: string;
+  /** Upload id (multipart upload). */
+  uploadId?: string;
+  /** Path of a temporary file. */
+  path?: string;
+  /** When the upload started or the file was last written, when known. */
+  started?: Date;
+}
+
+/**
+ * Options of {@linkcode ObjectStore.cleanup}.
+ *
+ * @example
+ * ```ts
+ * import type { StoreCleanupOptions } from "./types.ts";
+ * const o: StoreCleanupOptions = { olderThanMs: 24 * 3600_000, dryrun: true };
+ * ```
+ */
+export interface StoreCleanupOptions {
+  /** Only what started (or was last written) at least this long ago; 0: everything. */
+  olderThanMs: number;
+  /** Only report. */
+  dryrun?: boolean;
+  /** Only keys this accepts (e.g. `data` itself and `data/…`, not `database`). */
+  keyFilter?: (key: string) => boolean;
+  /** Cancels the cleanup. */
+  signal?: AbortSignal;
+}
+
+/**
  * A bucket of an object store. Errors are `StorageError`s with these codes where they apply:
  * `BUCKET_NOT_FOUND`, `BUCKET_EXISTS`, `ACCESS_DENIED`, `NOT_FOUND`, `PRECONDITION_FAILED`,
  * `ENDPOINT_UNREACHABLE`, `ABORTED`; anything else `STORAGE_ERROR`.
@@ -159,6 +202,13 @@ export interface ObjectStore {
   get(key: string, destinationPath: string, options?: GetOptions): Promise<GetResult>;
   /** Deletes the keys (missing keys are not an error). */
   delete(keys: readonly string[], options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Aborts incomplete multipart uploads of keys starting with `prefix`, whoever started them,
+   * and removes the store's own stale temporary files (those of no running process);
+   * returns what it removed (or, with `dryrun`, would remove). Stores without such debris
+   * leave it out.
+   */
+  cleanup?(prefix: string, options: StoreCleanupOptions): Promise<CleanupEntry[]>;
   /** Releases connections. Idempotent. */
   close(): Promise<void>;
 }
