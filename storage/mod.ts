@@ -59,6 +59,7 @@ export type {
   GetResult,
   ObjectStore,
   PutOptions,
+  StoreCleanupOptions,
   StoreObject,
   UploadBody,
 } from "./stores/types.ts";
