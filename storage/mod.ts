@@ -46,8 +46,14 @@ export type {
   SyncDirection,
   SyncObjectInit,
 } from "./summary.ts";
-export { defaultReporter, readableSize } from "./progress.ts";
-export type { ReporterStream, SyncEvents } from "./progress.ts";
+export { defaultReporter, logLevelFromEnv, readableSize } from "./progress.ts";
+export type {
+  DefaultReporterOptions,
+  Logger,
+  LogLevel,
+  ReporterStream,
+  SyncEvents,
+} from "./progress.ts";
 export { compilePattern, joinPatterns, skipPredicate } from "./patterns.ts";
 export type { PathPattern } from "./patterns.ts";
 export { createStore } from "./stores/create.ts";

@@ -81,37 +81,134 @@ export interface ReporterStream {
 }
 
 /**
- * The default reporter: a byte progress bar on stderr when `usePbar` is on and stderr is a
- * terminal; otherwise each event becomes a log line on stderr (warnings always).
+ * How much the default reporter logs: `"off"` nothing, `"warn"` warnings, `"info"` warnings and
+ * accsr's info lines (`Scanning files in …`, `Uploading file 1/3 to …`).
+ *
+ * @example
+ * ```ts
+ * import type { LogLevel } from "./progress.ts";
+ * const level: LogLevel = "info";
+ * ```
+ */
+export type LogLevel = "off" | "warn" | "info";
+
+/**
+ * Receives the log lines of a transaction (an opt-in: the library prints none by default).
+ *
+ * @example
+ * ```ts
+ * import type { Logger } from "./progress.ts";
+ * const logger: Logger = (level, message) => console.error(`[accsr ${level}] ${message}`);
+ * ```
+ */
+export type Logger = (level: "info" | "warn", message: string) => void;
+
+/**
+ * The log level asked for by the environment variable `ACCSR_LOG` (`info`/`debug`, `warn`,
+ * anything else or unset: `off`).
+ *
+ * @example
+ * ```ts
+ * import { logLevelFromEnv } from "./progress.ts";
+ * logLevelFromEnv({ ACCSR_LOG: "info" }); // "info"
+ * logLevelFromEnv({}); // "off"
+ * ```
+ */
+export function logLevelFromEnv(env: Record<string, string | undefined> = readEnv()): LogLevel {
+  const v = (env.ACCSR_LOG ?? "").trim().toLowerCase();
+  if (v === "info" || v === "debug" || v === "verbose") return "info";
+  if (v === "warn" || v === "warning") return "warn";
+  return "off";
+}
+
+function readEnv(): Record<string, string | undefined> {
+  try {
+    return { ACCSR_LOG: process.env.ACCSR_LOG };
+  } catch {
+    return {}; // no permission to read the environment
+  }
+}
+
+/**
+ * Options of {@linkcode defaultReporter}.
+ *
+ * @example
+ * ```ts
+ * import type { DefaultReporterOptions } from "./progress.ts";
+ * const o: DefaultReporterOptions = { usePbar: true, logLevel: "warn" };
+ * ```
+ */
+export interface DefaultReporterOptions {
+  /** Draw a progress bar (only when `stream` is a terminal). */
+  usePbar: boolean;
+  /**
+   * Where the bar and the log lines go.
+   * @default {process.stderr}
+   */
+  stream?: ReporterStream;
+  /**
+   * Which log lines to write to `stream` (info lines never while a bar is drawn).
+   * @default {the level of `ACCSR_LOG`, else "off"}
+   */
+  logLevel?: LogLevel;
+  /** `true` is `logLevel: "info"`, `false` is `logLevel: "warn"` (older option). */
+  verbose?: boolean;
+  /** Receives every log line (info and warnings) instead of `stream`. */
+  logger?: Logger;
+}
+
+/**
+ * The default reporter: a progress bar (files done/total, bytes, rate, ETA) on stderr when
+ * `usePbar` is on and stderr is a terminal. Log lines are printed only when asked for: with a
+ * `logger`, or with `logLevel` / `ACCSR_LOG=info` (or `warn`). A script or notebook that asks
+ * for nothing gets no output at all.
  *
  * @example
  * ```ts
  * import { defaultReporter } from "./progress.ts";
- * const events = defaultReporter({ usePbar: false });
- * events.log?.("info", "hello"); // printed on stderr
+ * const silent = defaultReporter({ usePbar: false });
+ * silent.log?.("info", "not printed");
+ * const chatty = defaultReporter({ usePbar: false, logLevel: "info" });
+ * chatty.log?.("info", "hello"); // printed on stderr
+ * const mine = defaultReporter({ usePbar: false, logger: (level, m) => console.log(level, m) });
  * ```
  */
-export function defaultReporter(
-  options: { usePbar: boolean; stream?: ReporterStream; verbose?: boolean },
-): SyncEvents {
+export function defaultReporter(options: DefaultReporterOptions): SyncEvents {
   const stream: ReporterStream = options.stream ?? process.stderr;
   const bar = options.usePbar && stream.isTTY === true;
-  const verbose = options.verbose ?? true;
+  const level: LogLevel = options.logLevel ??
+    (options.verbose === undefined ? logLevelFromEnv() : options.verbose ? "info" : "warn");
   type Bar = cliProgressTypes.SingleBar;
   let pbar: Bar | undefined;
   let done = 0;
+  let filesDone = 0;
+  let started = 0;
   // the bar library is loaded only when a bar will be drawn (it costs start-up time); a
   // transfer that starts before it is loaded gets its bar as soon as it is
   let lib: typeof cliProgressTypes | undefined;
-  let pending: { direction: string; bytes: number; force: boolean } | undefined;
-  const draw = (p: { direction: string; bytes: number; force: boolean }) => {
+  type Start = { direction: string; bytes: number; force: boolean; files: number };
+  let pending: Start | undefined;
+  let current: Start | undefined;
+  const payload = () => {
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      done: readableSize(done),
+      all: readableSize(current?.bytes ?? 0),
+      files: `${filesDone}/${current?.files ?? 0} files`,
+      rate: seconds > 0.2 ? `${readableSize(Math.round(done / seconds))}/s` : "-",
+    };
+  };
+  const draw = (p: Start) => {
     pbar = new lib!.SingleBar({
       stream: stream as unknown as NodeJS.WritableStream,
-      format: `${p.force ? "force " : ""}${p.direction}ing |{bar}| {percentage}% {done}/{all}`,
+      format: `${
+        p.force ? "force " : ""
+      }${p.direction}ing |{bar}| {percentage}% {files} {done}/{all} {rate} ETA {eta_formatted}`,
       hideCursor: true,
       clearOnComplete: false,
+      etaBuffer: 50,
     }, lib!.Presets.shades_classic);
-    pbar.start(p.bytes, done, { done: readableSize(done), all: readableSize(p.bytes) });
+    pbar.start(p.bytes, done, payload());
   };
   if (bar) {
     void import("npm:cli-progress@^3.12.0").then((m) => {
@@ -121,21 +218,33 @@ export function defaultReporter(
     }, () => {});
   }
   return {
-    log(level, message) {
-      if (level === "warn") {
+    log(lvl, message) {
+      if (options.logger) {
+        options.logger(lvl, message);
+        return;
+      }
+      if (lvl === "warn") {
+        if (level === "off") return;
         if (pbar) stream.write("\n");
         stream.write(`warning: ${message}\n`);
-      } else if (!bar && verbose) stream.write(`${message}\n`);
+      } else if (!bar && level === "info") stream.write(`${message}\n`);
     },
     transferStart(info) {
       if (!bar) return;
       done = 0;
+      filesDone = 0;
+      started = Date.now();
+      current = info;
       if (lib === undefined) pending = info;
       else draw(info);
     },
     bytes(n) {
       done += n;
-      pbar?.increment(n, { done: readableSize(done) });
+      pbar?.increment(n, payload());
+    },
+    fileDone() {
+      filesDone++;
+      pbar?.update(payload());
     },
     transferEnd() {
       if (pending && lib === undefined) pending = undefined; // finished before the bar loaded

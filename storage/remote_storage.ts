@@ -12,7 +12,7 @@ import { normalizeBasePath } from "./keys.ts";
 import { type PathPattern, skipPredicate } from "./patterns.ts";
 import { matchPull, toRemoteObject } from "./plan.ts";
 import { type PlanContext, planPull, planPush, pushKey } from "./planner.ts";
-import { defaultReporter, type SyncEvents } from "./progress.ts";
+import { defaultReporter, type Logger, type SyncEvents } from "./progress.ts";
 import {
   type NormalizedStorageConfig,
   normalizeStorageConfig,
@@ -46,8 +46,17 @@ export interface RemoteStorageOptions {
   addExtraToUpload?: (o: SyncObject) => { metadata?: Record<string, string>; contentType?: string };
   /** Overrides the remote hash used for equality (e.g. read a metadata entry). */
   remoteHashExtractor?: (o: RemoteObject) => string | undefined;
-  /** Progress and log events; default: a bar on a terminal, log lines on stderr otherwise. */
+  /**
+   * Progress and log events; default: a progress bar when stderr is a terminal and `usePbar`
+   * is on, and no log lines (see `logger`).
+   */
   events?: SyncEvents;
+  /**
+   * Receives accsr's log lines (`Scanning files in …`, `Uploading file 1/3 to …`, warnings).
+   * Without it the library prints no log line, unless `ACCSR_LOG=info` (or `warn`) is set,
+   * which prints them on stderr. Ignored when `events` is given.
+   */
+  logger?: Logger;
   /** Use this store instead of building one from the config (custom backends, fault injection). */
   store?: ObjectStore;
 }
@@ -312,7 +321,10 @@ export class RemoteStorage {
 
   #events(usePbar?: boolean): SyncEvents {
     return this.#options.events ??
-      defaultReporter({ usePbar: usePbar ?? this.#normalized.usePbar });
+      defaultReporter({
+        usePbar: usePbar ?? this.#normalized.usePbar,
+        ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+      });
   }
 
   #ctx(

@@ -29,6 +29,7 @@ import {
   UploadPartCommand,
 } from "npm:@aws-sdk/client-s3@^3.1169.0";
 import type http from "node:http";
+import process from "node:process";
 import type https from "node:https";
 import { Readable } from "node:stream";
 import type {
@@ -122,7 +123,7 @@ export class SdkS3 implements S3Ops {
     };
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.credentials !== undefined) config.credentials = options.credentials;
-    this.#client = new S3Client(config);
+    this.#client = withoutNodeVersionWarning(() => new S3Client(config));
     this.#bucket = options.bucket;
   }
 
@@ -382,4 +383,35 @@ function headers(out: Omit<GetObjectCommandOutput, "Body">): ObjectHeaders {
     partsCount: out.PartsCount,
     contentRange: out.ContentRange,
   };
+}
+
+/**
+ * Runs `fn` (which builds an `S3Client`) with the SDK's Node-version warning switched off, as
+ * the CLI does: a library prints nothing its caller did not ask for. The SDK decides once, when
+ * the first client is built; the variable is restored afterwards.
+ */
+function withoutNodeVersionWarning<T>(fn: () => T): T {
+  const name = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+  let saved: string | undefined;
+  let set = false;
+  try {
+    saved = process.env[name];
+    if (saved === undefined) {
+      process.env[name] = "true";
+      set = true;
+    }
+  } catch {
+    // no permission to read or write the environment: build the client as it is
+  }
+  try {
+    return fn();
+  } finally {
+    if (set) {
+      try {
+        delete process.env[name];
+      } catch {
+        // ignore
+      }
+    }
+  }
 }

@@ -147,10 +147,17 @@ describeS3("no secret in any output", (config) => {
       console.error(refused);
       seen.push(refused);
       seen.push(await storage.delete("d/b.txt", { dryrun: true }), await storage.delete("d/b.txt"));
-      // The default reporter (log lines on stderr) and a progress bar request.
-      const plain = new RemoteStorage({ ...conf, usePbar: false });
-      seen.push(await plain.pull("d", { localBaseDir: join(tmp, "out2") }));
-      await plain.close();
+      // The default reporter (log lines on stderr when ACCSR_LOG=info) and a progress bar request.
+      const savedLog = process.env.ACCSR_LOG;
+      process.env.ACCSR_LOG = "info";
+      try {
+        const plain = new RemoteStorage({ ...conf, usePbar: false });
+        seen.push(await plain.pull("d", { localBaseDir: join(tmp, "out2") }));
+        await plain.close();
+      } finally {
+        if (savedLog === undefined) delete process.env.ACCSR_LOG;
+        else process.env.ACCSR_LOG = savedLog;
+      }
       // Wrong secret, with a session token.
       const wrong = new RemoteStorage({ ...conf, secret: WRONG, sessionToken: TOKEN }, { events });
       seen.push(wrong, wrong.conf, await wrong.store());

@@ -1,7 +1,8 @@
+import process from "node:process";
 /** Unit tests of `storage/progress.ts`: accsr's readable sizes and the default reporter. */
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { defaultReporter, readableSize } from "../../storage/progress.ts";
+import { defaultReporter, logLevelFromEnv, readableSize } from "../../storage/progress.ts";
 
 describe("readableSize", () => {
   const cases: [number, string][] = [
@@ -34,9 +35,9 @@ describe("defaultReporter", () => {
     return { out, stream };
   }
 
-  it("without a terminal, logs info and warnings as lines", () => {
+  it("without a terminal and with logLevel info, logs info and warnings as lines", () => {
     const { out, stream } = fakeStream(false);
-    const r = defaultReporter({ usePbar: true, stream });
+    const r = defaultReporter({ usePbar: true, stream, logLevel: "info" });
     r.log?.("info", "Uploading file 1/1 to b: a.txt (1 B)");
     r.log?.("warn", "careful");
     r.transferStart?.({ direction: "push", files: 1, bytes: 1, force: false });
@@ -55,8 +56,74 @@ describe("defaultReporter", () => {
 
   it("with a terminal and usePbar, info lines are not logged (the bar shows progress)", () => {
     const { out, stream } = fakeStream(true);
-    const r = defaultReporter({ usePbar: true, stream });
+    const r = defaultReporter({ usePbar: true, stream, logLevel: "info" });
     r.log?.("info", "hidden behind the bar");
     expect(out).toEqual([]);
+  });
+
+  it("asks for nothing, prints nothing: no log line without ACCSR_LOG, a logger or logLevel", () => {
+    const saved = process.env.ACCSR_LOG;
+    delete process.env.ACCSR_LOG;
+    try {
+      const { out, stream } = fakeStream(false);
+      const r = defaultReporter({ usePbar: true, stream });
+      r.log?.("info", "Scanning files in /x");
+      r.log?.("warn", "careful");
+      r.transferStart?.({ direction: "push", files: 1, bytes: 1, force: false });
+      r.bytes?.(1);
+      r.fileDone?.({} as never, 1, 1);
+      r.transferEnd?.();
+      expect(out).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.ACCSR_LOG;
+      else process.env.ACCSR_LOG = saved;
+    }
+  });
+
+  it("ACCSR_LOG=info and ACCSR_LOG=warn turn the lines on", () => {
+    expect(logLevelFromEnv({ ACCSR_LOG: "info" })).toBe("info");
+    expect(logLevelFromEnv({ ACCSR_LOG: "WARN" })).toBe("warn");
+    expect(logLevelFromEnv({})).toBe("off");
+    const saved = process.env.ACCSR_LOG;
+    process.env.ACCSR_LOG = "info";
+    try {
+      const { out, stream } = fakeStream(false);
+      defaultReporter({ usePbar: false, stream }).log?.("info", "Scanning files in /x");
+      expect(out).toEqual(["Scanning files in /x\n"]);
+    } finally {
+      if (saved === undefined) delete process.env.ACCSR_LOG;
+      else process.env.ACCSR_LOG = saved;
+    }
+  });
+
+  it("a logger receives every line instead of the stream", () => {
+    const { out, stream } = fakeStream(false);
+    const lines: string[] = [];
+    const r = defaultReporter({
+      usePbar: false,
+      stream,
+      logger: (l, m) => lines.push(`${l} ${m}`),
+    });
+    r.log?.("info", "a");
+    r.log?.("warn", "b");
+    expect(lines).toEqual(["info a", "warn b"]);
+    expect(out).toEqual([]);
+  });
+
+  it("the bar on a terminal shows files done/total, bytes, rate and ETA", async () => {
+    const { out, stream } = fakeStream(true);
+    const r = defaultReporter({ usePbar: true, stream });
+    r.transferStart?.({ direction: "push", files: 2, bytes: 2000, force: false });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the bar library loads lazily
+    r.bytes?.(1000);
+    r.fileDone?.({} as never, 1, 2);
+    r.bytes?.(1000);
+    r.fileDone?.({} as never, 2, 2);
+    r.transferEnd?.();
+    const text = out.join("");
+    expect(text).toContain("pushing");
+    expect(text).toMatch(/2\/2 files 2 kB\/2 kB/);
+    expect(text).toMatch(/(B|kB|MB)\/s|-/);
+    expect(text).toContain("ETA");
   });
 });
