@@ -92,13 +92,14 @@ export const STORAGE_OPTIONS: Record<string, OptionSpec> = {
  */
 export const OUTPUT_OPTIONS: Record<string, OptionSpec> = {
   json: { type: "boolean", help: "print a machine-readable JSON result on stdout" },
-  "no-progress": {
+  quiet: {
     type: "boolean",
-    help: "no progress bar (there is none unless stderr is a terminal)",
+    short: "q",
+    help: "print only errors and results asked for (no summary line, warning or progress bar)",
   },
   debug: { type: "boolean", help: "print stack traces of errors" },
   help: { type: "boolean", short: "h", help: "show help" },
-  version: { type: "boolean", help: "print the version" },
+  version: { type: "boolean", short: "V", help: "print the version" },
 };
 
 /**
@@ -121,7 +122,15 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     placeholder: "DIR",
     help: "mirror the remote tree (below the base path) into DIR (default: the working directory)",
   },
-  "dry-run": { type: "boolean", help: "only show what would happen; transfer or delete nothing" },
+  "dry-run": {
+    type: "boolean",
+    short: "n",
+    help: "only show what would happen; transfer or delete nothing",
+  },
+  "no-progress": {
+    type: "boolean",
+    help: "no progress bar (there is none unless stderr is a terminal)",
+  },
   force: {
     type: "boolean",
     help: "overwrite files whose MD5 differs (never needed for new files)",
@@ -229,6 +238,11 @@ export interface CommandSpec {
   json: string;
   /** Example invocations with a comment each. */
   examples: [string, string][];
+  /**
+   * The exit codes the command can return, for its help.
+   * @default {[0, 1, 2]}
+   */
+  exitCodes?: readonly number[];
 }
 
 /**

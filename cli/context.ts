@@ -98,7 +98,8 @@ export class CommandContext {
 
   /** Whether a progress bar may be drawn (stderr is a terminal, no `--no-progress`/`--json`). */
   progressAllowed(usePbar = true): boolean {
-    return usePbar && this.out.io.stderrIsTTY && !this.flag("no-progress") && !this.json;
+    return usePbar && this.out.io.stderrIsTTY && !this.flag("no-progress") && !this.json &&
+      !this.out.quiet;
   }
 
   /** A `RemoteStorage` for the effective settings, reporting through the CLI reporter. */

@@ -69,16 +69,25 @@ const CONFIGURATION = `Configuration:
   (and AWS_SESSION_TOKEN) from the environment; AWS_REGION / AWS_DEFAULT_REGION give the
   region when none is configured. Secrets are never printed.`;
 
-const EXIT_CODES = `Exit codes:
-  0  success
-  1  failure (configuration, storage, network…)
-  2  usage error (unknown command or option, missing argument, invalid value)
-  3  refused transaction: files would be overwritten without --force, names collide, or
-     --delete planned more deletions than --max-delete (nothing was transferred or deleted)
-  130, 143  interrupted by Ctrl-C (SIGINT) / SIGTERM: running transfers were cancelled,
+/** The meaning of each exit code, for the help texts. */
+const EXIT_CODE_ROWS: Record<number, string> = {
+  0: "  0  success",
+  1: "  1  failure (configuration, storage, network…)",
+  2: "  2  usage error (unknown command or option, missing argument, invalid value or bucket name)",
+  3: `  3  refused transaction: files would be overwritten without --force, names collide, or
+     --delete planned more deletions than --max-delete (nothing was transferred or deleted)`,
+  130: `  130, 143  interrupted by Ctrl-C (SIGINT) / SIGTERM: running transfers were cancelled,
      temporary files removed, files either complete or absent; one line on stderr
      ("interrupted: N of M files transferred; …"), --json: error code INTERRUPTED.
-     Run the same command again to finish. A second Ctrl-C exits at once.`;
+     Run the same command again to finish. A second Ctrl-C exits at once.`,
+};
+
+/** The "Exit codes:" section for `codes` (130 stands for 130 and 143). */
+function exitCodes(codes: readonly number[]): string {
+  return ["Exit codes:", ...codes.flatMap((c) => EXIT_CODE_ROWS[c] ?? [])].join("\n");
+}
+
+const EXIT_CODES = exitCodes([0, 1, 2, 3, 130]);
 
 /**
  * `accsr --help`.
@@ -109,7 +118,7 @@ export function globalHelp(commands: CommandTable): string {
     "Commands:",
     ...list.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
     "",
-    "Storage options (every command but help):",
+    "Storage options (every command that reads the configuration):",
     ...optionLines(STORAGE_OPTIONS),
     "",
     "Common options:",
@@ -171,7 +180,7 @@ export function commandHelp(c: CommandSpec): string {
     "Examples:",
     ...c.examples.flatMap(([cmd, what]) => [`  # ${what}`, `  ${cmd}`]),
     "",
-    EXIT_CODES,
+    exitCodes(c.exitCodes ?? [0, 1, 2]),
   );
   return lines.join("\n");
 }

@@ -142,6 +142,8 @@ export class Output {
   readonly #secrets = new Set<string>();
   readonly #colorOut: boolean;
   readonly #colorErr: boolean;
+  /** `-q/--quiet`: no summary lines ({@linkcode Output.prototype.note}) and no warnings. */
+  quiet = false;
 
   constructor(io: ResolvedIO) {
     this.#io = io;
@@ -194,8 +196,14 @@ export class Output {
     this.line(JSON.stringify(value, null, 2));
   }
 
-  /** `warning: <message>` on stderr. */
+  /** A line on stdout that `-q/--quiet` drops (summaries such as "pushed 3 files"). */
+  note(text = ""): void {
+    if (!this.quiet) this.line(text);
+  }
+
+  /** `warning: <message>` on stderr (not with `-q/--quiet`). */
   warn(message: string): void {
+    if (this.quiet) return;
     this.errLine(`${this.styleErr("yellow", "warning:")} ${message}`);
   }
 

@@ -6,6 +6,7 @@
  */
 import { defaultReporter, type SyncEvents } from "../storage/mod.ts";
 import type { CliWriter, Output } from "./output.ts";
+import { cliWords } from "./words.ts";
 
 /** Library warnings of dry runs that the CLI states itself, in its own words. */
 const DRY_RUN_WARNINGS = [
@@ -29,6 +30,8 @@ export interface ReporterOptions {
   dryRun?: boolean;
   /** Print nothing at all (status). */
   silent?: boolean;
+  /** Drop the library's "No files found in remote storage" warning (pull reports an error). */
+  missingIsError?: boolean;
 }
 
 /**
@@ -47,7 +50,8 @@ export function cliReporter(out: Output, options: ReporterOptions): SyncEvents {
   if (options.silent) return { log: () => {} };
   const warn = (message: string) => {
     if (options.dryRun && DRY_RUN_WARNINGS.some((re) => re.test(message))) return;
-    out.warn(message);
+    if (options.missingIsError && /^No files found in remote storage/.test(message)) return;
+    out.warn(cliWords(message));
   };
   if (!options.progress) {
     return { log: (level, message) => level === "warn" && warn(message) };

@@ -25,6 +25,7 @@ import { COMMAND_SPECS, COMMANDS } from "./commands/mod.ts";
 import { transactionJson } from "./commands/_transaction.ts";
 import { CommandContext } from "./context.ts";
 import { isBrokenPipe } from "./epipe.ts";
+import { cliWords } from "./words.ts";
 import { commandHelp, globalHelp } from "./help.ts";
 import { Output, resolveIO, type RunIO } from "./output.ts";
 import { type Interrupt, interruptOf } from "./signals.ts";
@@ -112,6 +113,7 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
       return EXIT_CODES.ok;
     }
     json = parsed.values.json === true;
+    out.quiet = parsed.values.quiet === true;
     // option values are checked before anything is read or connected
     patternsOf(parsed);
     concurrencyOf(parsed);
@@ -131,11 +133,15 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
       out.errLine(`see \`accsr ${e.command ? `${e.command.name} ` : ""}--help\``);
       return EXIT_CODES.usage;
     }
-    const code = e instanceof SyncConflictError ? EXIT_CODES.refused : EXIT_CODES.failure;
-    const message = messageOf(e);
+    const code = e instanceof SyncConflictError
+      ? EXIT_CODES.refused
+      : isBadName(e)
+      ? EXIT_CODES.usage
+      : EXIT_CODES.failure;
+    const message = cliWords(messageOf(e));
     out.error(message, hintOf(e, ctx));
     if (debug && e instanceof Error && e.stack) out.errLine(e.stack);
-    if (json) out.json(errorJson(e, message, code, ctx));
+    if (json && code !== EXIT_CODES.usage) out.json(errorJson(e, message, code, ctx));
     return code;
   } finally {
     await ctx?.close();
@@ -172,6 +178,12 @@ function reportInterrupt(
     );
   }
   return interrupt.exitCode;
+}
+
+/** An invalid bucket name (from a flag or a file) is a usage error: exit 2, like a bad flag. */
+function isBadName(e: unknown): boolean {
+  return e instanceof ConfigError && e.code === "INVALID_STORAGE_CONFIG" &&
+    /config "bucket": invalid name/.test(e.message);
 }
 
 function messageOf(e: unknown): string {

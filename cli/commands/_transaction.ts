@@ -279,6 +279,7 @@ export function reportTransaction(
 ): 0 {
   const options = { dryRun: ctx.dryRun, force: ctx.force };
   if (ctx.json) ctx.out.json(transactionJson(summary, options));
+  else if (ctx.out.quiet && !ctx.dryRun) return 0;
   else printTransaction(ctx.out, summary, { ...options, listFiles: ctx.dryRun, basePath });
   return 0;
 }

@@ -46,7 +46,7 @@ export const createBucket: Command = {
         exist_ok: existOk,
       });
     } else {
-      ctx.out.line(`bucket "${storage.conf.bucket}" is ready (${location})`);
+      ctx.out.note(`bucket "${storage.conf.bucket}" is ready (${location})`);
     }
     return 0;
   },

@@ -6,6 +6,7 @@
 import type { CommandSpec } from "../args.ts";
 import type { Command } from "../context.ts";
 import { cleanup } from "./cleanup.ts";
+import { completion } from "./completion.ts";
 import { config } from "./config.ts";
 import { createBucket } from "./create_bucket.ts";
 import { ls } from "./ls.ts";
@@ -13,6 +14,7 @@ import { pull } from "./pull.ts";
 import { push } from "./push.ts";
 import { rm } from "./rm.ts";
 import { status } from "./status.ts";
+import { version } from "./version.ts";
 
 /**
  * Every command by name.
@@ -20,11 +22,14 @@ import { status } from "./status.ts";
  * @example
  * ```ts
  * import { COMMANDS } from "./mod.ts";
- * console.log([...COMMANDS.keys()]); // ["push", "pull", "ls", "rm", "create-bucket", "status", "config", "cleanup"]
+ * console.log([...COMMANDS.keys()]); // ["push", "pull", "ls", "rm", "create-bucket", "status", "config", "cleanup", "version", "completion"]
  * ```
  */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [push, pull, ls, rm, createBucket, status, config, cleanup].map((c) => [c.spec.name, c]),
+  [push, pull, ls, rm, createBucket, status, config, cleanup, version, completion].map((c) => [
+    c.spec.name,
+    c,
+  ]),
 );
 
 /**

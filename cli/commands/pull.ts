@@ -4,6 +4,7 @@
  * @module
  */
 import { resolve } from "node:path";
+import { AccsrError } from "../../errors.ts";
 import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { remotePathArg, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
@@ -45,7 +46,9 @@ export const pull: Command = {
       "delete",
       "max-delete",
       "no-ignore-files",
+      "no-progress",
     ],
+    exitCodes: [0, 1, 2, 3, 130],
     storage: true,
     json: TRANSACTION_JSON,
     examples: [
@@ -62,8 +65,9 @@ export const pull: Command = {
     const patterns = patternsOf(ctx.parsed);
     const concurrency = concurrencyOf(ctx.parsed);
     const mirror = mirrorOptionsOf(ctx.parsed);
-    const storage = ctx.storage({ dryRun: ctx.dryRun });
-    const summary = await storage.pull(remotePathArg(ctx.parsed.positionals[0]), {
+    const storage = ctx.storage({ dryRun: ctx.dryRun, missingIsError: true });
+    const remotePath = remotePathArg(ctx.parsed.positionals[0]);
+    const summary = await storage.pull(remotePath, {
       ...patterns,
       ...mirror,
       concurrency,
@@ -72,6 +76,18 @@ export const pull: Command = {
       localBaseDir,
       signal: ctx.signal,
     });
+    if (
+      remotePath !== "" && summary.matchedSourceFiles.length === 0 &&
+      summary.skippedSourceFiles.length === 0
+    ) {
+      // like a push of a missing path: an error, not a warning
+      throw new AccsrError(
+        `Cannot pull "${remotePath}": no remote files found under "${
+          [storage.remoteBasePath, remotePath].filter((p) => p !== "").join("/")
+        }" (check the path with "accsr ls")`,
+        { code: "NO_FILES_FOUND" },
+      );
+    }
     return reportTransaction(ctx, summary, storage.remoteBasePath);
   },
 };

@@ -58,7 +58,9 @@ export const push: Command = {
       "delete",
       "max-delete",
       "no-ignore-files",
+      "no-progress",
     ],
+    exitCodes: [0, 1, 2, 3, 130],
     storage: true,
     json: TRANSACTION_JSON,
     examples: [
@@ -137,7 +139,7 @@ function refusal(plan: TransactionSummary, force: boolean): SyncConflictError {
   const collisions = Object.keys(plan.unresolvableCollisions);
   if (collisions.length > 0) {
     return new SyncConflictError(
-      `Cannot ${direction}: ${collisions.length} name(s) collide, nothing was transferred (force cannot resolve this): ${
+      `Cannot ${direction}: ${collisions.length} name(s) collide, nothing was transferred (--force cannot resolve this): ${
         collisions.slice(0, 10).join(", ")
       }`,
       collisions,
@@ -148,7 +150,9 @@ function refusal(plan: TransactionSummary, force: boolean): SyncConflictError {
   return new SyncConflictError(
     `Cannot ${direction}: ${names.length} file(s) differ on the ${
       direction === "push" ? "remote" : "local side"
-    } and force is ${force}, nothing was transferred: ${names.slice(0, 10).join(", ")}`,
+    }${force ? "" : " and --force was not given"}, nothing was transferred: ${
+      names.slice(0, 10).join(", ")
+    }`,
     names,
     { summary: plan },
   );

@@ -57,10 +57,10 @@ export const rm: Command = {
       return 0;
     }
     for (const o of deleted) {
-      ctx.out.line(`${ctx.dryRun ? "would delete" : "deleted"} ${relativeName(o.name, base)}`);
+      ctx.out.note(`${ctx.dryRun ? "would delete" : "deleted"} ${relativeName(o.name, base)}`);
     }
     const bytes = readableSize(deleted.reduce((n, o) => n + o.size, 0));
-    ctx.out.line(
+    ctx.out.note(
       deleted.length === 0
         ? "nothing to delete"
         : `${ctx.dryRun ? "would delete" : ctx.out.style("green", "deleted")} ${

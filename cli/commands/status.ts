@@ -6,7 +6,7 @@
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { AccsrError, NoFilesFoundError } from "../../errors.ts";
 import { TransactionSummary } from "../../storage/mod.ts";
-import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
+import { mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { printTransaction, transactionJson } from "./_transaction.ts";
 
@@ -36,7 +36,7 @@ export const status: Command = {
       required: false,
       help: "file or directory inside the working directory (default '.')",
     }],
-    options: ["force", "include", "exclude", "concurrency", "delete", "no-ignore-files"],
+    options: ["include", "exclude", "delete", "no-ignore-files"],
     storage: true,
     json: [
       '{ "path": the path as a key below the base path ("" for all),',
@@ -60,7 +60,6 @@ export const status: Command = {
     }
     const key = rel.split(sep).join("/");
     const patterns = patternsOf(ctx.parsed);
-    const concurrency = concurrencyOf(ctx.parsed);
     const mirror = mirrorOptionsOf(ctx.parsed);
     const storage = ctx.storage({ silent: true });
     let pushPlan: TransactionSummary;
@@ -68,8 +67,6 @@ export const status: Command = {
       pushPlan = await storage.push(key === "" ? "." : key, {
         ...patterns,
         ...mirror,
-        concurrency,
-        force: ctx.force,
         dryrun: true,
         localPathPrefix: ctx.cwd,
       });
@@ -81,8 +78,6 @@ export const status: Command = {
       storage.pull(key, {
         ...patterns,
         ...(withDelete ? mirror : {}),
-        concurrency,
-        force: ctx.force,
         dryrun: true,
         localBaseDir: ctx.cwd,
       });
@@ -94,7 +89,7 @@ export const status: Command = {
       ctx.out.warn((e as Error).message);
       pullPlan = await pullOne(false);
     }
-    const opts = { dryRun: true, force: ctx.force, basePath: storage.remoteBasePath };
+    const opts = { dryRun: true, force: false, basePath: storage.remoteBasePath };
     if (ctx.json) {
       ctx.out.json({
         path: key,

@@ -538,12 +538,11 @@ describe("status", () => {
     }
   });
 
-  it("accepts --force, --include and --exclude, and a path that exists on one side only", async () => {
+  it("accepts --include and --exclude (not --force), and a path that exists on one side only", async () => {
     const p = await pushed();
     try {
       writeFiles(p.cwd, { "top.txt": "changed" });
-      const forced = jsonOf<{ push: Tx }>(await p.cli(["status", "--json", "--force"]));
-      expect(forced.push.refused).toBe(false);
+      expect((await p.cli(["status", "--json", "--force"])).code).toBe(2);
       const filtered = jsonOf<{ push: Tx }>(
         await p.cli(["status", "--json", "--include", "data/"]),
       );
