@@ -15,7 +15,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { inspect } from "node:util";
 import { RemoteStorage, type RemoteStorageConfig } from "../../storage/mod.ts";
-import type { SyncEvents } from "../../storage/progress.ts";
+import { defaultReporter, type SyncEvents } from "../../storage/progress.ts";
 import { describeS3, uniqueBucketName } from "../storage/_s3_env.ts";
 import { adminClient, dropBucket, put, rejectionOf } from "./_helpers.ts";
 
@@ -147,17 +147,12 @@ describeS3("no secret in any output", (config) => {
       console.error(refused);
       seen.push(refused);
       seen.push(await storage.delete("d/b.txt", { dryrun: true }), await storage.delete("d/b.txt"));
-      // The default reporter (log lines on stderr when ACCSR_LOG=info) and a progress bar request.
-      const savedLog = process.env.ACCSR_LOG;
-      process.env.ACCSR_LOG = "info";
-      try {
-        const plain = new RemoteStorage({ ...conf, usePbar: false });
-        seen.push(await plain.pull("d", { localBaseDir: join(tmp, "out2") }));
-        await plain.close();
-      } finally {
-        if (savedLog === undefined) delete process.env.ACCSR_LOG;
-        else process.env.ACCSR_LOG = savedLog;
-      }
+      // The default reporter printing its log lines on stderr (as with ACCSR_LOG=info).
+      const plain = new RemoteStorage({ ...conf, usePbar: false }, {
+        events: defaultReporter({ usePbar: false, logLevel: "info" }),
+      });
+      seen.push(await plain.pull("d", { localBaseDir: join(tmp, "out2") }));
+      await plain.close();
       // Wrong secret, with a session token.
       const wrong = new RemoteStorage({ ...conf, secret: WRONG, sessionToken: TOKEN }, { events });
       seen.push(wrong, wrong.conf, await wrong.store());

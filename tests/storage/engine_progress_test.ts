@@ -84,16 +84,11 @@ describe("defaultReporter", () => {
     expect(logLevelFromEnv({ ACCSR_LOG: "info" })).toBe("info");
     expect(logLevelFromEnv({ ACCSR_LOG: "WARN" })).toBe("warn");
     expect(logLevelFromEnv({})).toBe("off");
-    const saved = process.env.ACCSR_LOG;
-    process.env.ACCSR_LOG = "info";
-    try {
-      const { out, stream } = fakeStream(false);
-      defaultReporter({ usePbar: false, stream }).log?.("info", "Scanning files in /x");
-      expect(out).toEqual(["Scanning files in /x\n"]);
-    } finally {
-      if (saved === undefined) delete process.env.ACCSR_LOG;
-      else process.env.ACCSR_LOG = saved;
-    }
+    // (process.env is shared with tests running in parallel: no ACCSR_LOG=info set here)
+    const { out, stream } = fakeStream(false);
+    const level = logLevelFromEnv({ ACCSR_LOG: "info" });
+    defaultReporter({ usePbar: false, stream, logLevel: level }).log?.("info", "Scanning /x");
+    expect(out).toEqual(["Scanning /x\n"]);
   });
 
   it("a logger receives every line instead of the stream", () => {
