@@ -27,6 +27,8 @@ export interface OptionSpec {
   placeholder?: string;
   /** One line of help. */
   help: string;
+  /** A `boolean` option that also accepts `--name=VALUE` with one of these values. */
+  inlineValues?: readonly string[];
 }
 
 /**
@@ -91,7 +93,12 @@ export const STORAGE_OPTIONS: Record<string, OptionSpec> = {
  * ```
  */
 export const OUTPUT_OPTIONS: Record<string, OptionSpec> = {
-  json: { type: "boolean", help: "print a machine-readable JSON result on stdout" },
+  json: {
+    type: "boolean",
+    inlineValues: ["summary"],
+    help:
+      "print a machine-readable JSON result on stdout (--json=summary: only the counts, for push, pull, status, ls and rm)",
+  },
   quiet: {
     type: "boolean",
     short: "q",
@@ -207,6 +214,8 @@ export interface ArgumentSpec {
   variadic?: boolean;
   /** One line of help. */
   help: string;
+  /** A `boolean` option that also accepts `--name=VALUE` with one of these values. */
+  inlineValues?: readonly string[];
 }
 
 /**
@@ -403,6 +412,10 @@ export function parseCommandLine(argv: readonly string[], commands: CommandTable
       );
     }
     if (spec.type === "boolean") {
+      if (t.value !== undefined && t.inlineValue && spec.inlineValues?.includes(t.value)) {
+        values[t.name] = t.value;
+        continue;
+      }
       if (t.value !== undefined) {
         throw new UsageError(`option "${shown}" does not take a value`, command);
       }

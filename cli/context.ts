@@ -54,9 +54,15 @@ export class CommandContext {
     return this.out.io.signal;
   }
 
-  /** `--json` was given. */
+  /** `--json` (or `--json=summary`) was given. */
   get json(): boolean {
-    return this.parsed.values.json === true;
+    const json = this.parsed.values.json;
+    return json === true || json === "summary";
+  }
+
+  /** `--json=summary` was given: only the counts. */
+  get jsonSummary(): boolean {
+    return this.parsed.values.json === "summary";
   }
 
   /** `--dry-run` was given. */

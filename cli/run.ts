@@ -22,7 +22,7 @@ import {
   UsageError,
 } from "./args.ts";
 import { COMMAND_SPECS, COMMANDS } from "./commands/mod.ts";
-import { transactionJson } from "./commands/_transaction.ts";
+import { transactionJson, transactionSummaryJson } from "./commands/_transaction.ts";
 import { CommandContext } from "./context.ts";
 import { isBrokenPipe } from "./epipe.ts";
 import { cliWords } from "./words.ts";
@@ -112,7 +112,7 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
       out.line(parsed.command ? commandHelp(parsed.command) : globalHelp(COMMAND_SPECS));
       return EXIT_CODES.ok;
     }
-    json = parsed.values.json === true;
+    json = parsed.values.json === true || parsed.values.json === "summary";
     out.quiet = parsed.values.quiet === true;
     // option values are checked before anything is read or connected
     patternsOf(parsed);
@@ -250,7 +250,8 @@ function errorJson(
   if (e instanceof SyncConflictError) error.names = e.names;
   const summary = (e as { summary?: unknown } | undefined)?.summary;
   if (summary instanceof TransactionSummary && ctx !== undefined) {
-    return { ...transactionJson(summary, { dryRun: ctx.dryRun, force: ctx.force }), error };
+    const shape = ctx.jsonSummary ? transactionSummaryJson : transactionJson;
+    return { ...shape(summary, { dryRun: ctx.dryRun, force: ctx.force }), error };
   }
   return { error };
 }

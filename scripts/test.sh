@@ -77,6 +77,10 @@ fi
 
 step "Deno tests"
 export ACCSR_CACHE_DIR="$WORK/cache"
+# every temporary file of the tests (os.tmpdir(), mktemp) lands in the work folder, which is
+# removed at the end: the machine is left as it was found
+export TMPDIR="$WORK/tmp"
+mkdir -p "$TMPDIR"
 deno test -A --parallel tests/
 
 if [ "${SKIP_NPM:-}" != "1" ]; then

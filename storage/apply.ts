@@ -322,6 +322,7 @@ export async function applyPlan(
 ): Promise<TransactionSummary> {
   const direction = summary.syncDirection;
   if (o.dryrun) {
+    summary.dryRun = true;
     o.events.log?.("info", `Skipping ${direction} because dryrun=True`);
     if (summary.hasUnresolvableCollisions) {
       o.events.log?.("warn", "This transaction has unresolvable collisions and would not succeed.");

@@ -25,6 +25,7 @@ import { withTableDisplay } from "./_display.ts";
 import {
   type RemoteObject,
   remoteObjectRows,
+  remoteObjectTotals,
   type SyncObject,
   type TransactionSummary,
 } from "./summary.ts";
@@ -400,7 +401,7 @@ export class RemoteStorage {
     for await (const o of store.list(this.#fullRemotePath(remotePath ?? ""), options)) {
       out.push(toRemoteObject(o));
     }
-    return withTableDisplay(out, remoteObjectRows);
+    return withTableDisplay(out, remoteObjectRows, remoteObjectTotals);
   }
 
   /**
@@ -506,7 +507,11 @@ export class RemoteStorage {
     });
     const selected = matches.filter((m) => !m.skip);
     const doomed = selected.map((m) => m.remote);
-    withTableDisplay(doomed, remoteObjectRows);
+    withTableDisplay(
+      doomed,
+      remoteObjectRows,
+      (all) => `${options.dryrun ? "DRY RUN: would delete" : "deleted"} ${remoteObjectTotals(all)}`,
+    );
     if (options.dryrun || doomed.length === 0) return doomed;
     // the keys as listed: a name drops a leading "/", which would delete another object
     await store.delete(selected.map((m) => m.key), { signal: options.signal });

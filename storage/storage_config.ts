@@ -57,8 +57,19 @@ export interface RemoteStorageConfig {
   usePbar?: boolean;
   /** accsr's spelling of `usePbar`. */
   use_pbar?: boolean;
-  /** Provider `file`: directory holding the buckets. */
+  /**
+   * Provider `file`: directory holding the buckets. A relative `root` resolves against
+   * `configDirectory` when given (as the CLI does for a root written in a config file),
+   * otherwise against the working directory.
+   */
   root?: string;
+  /**
+   * The directory a relative `root` resolves against, typically the directory of the config
+   * file it was read from: `{ ...config.getEntry("remote_storage"), configDirectory:
+   * config.configDirectory }`. `config_directory` is accepted too.
+   * @default {the working directory}
+   */
+  configDirectory?: string;
   /** Temporary session token (S3). Never shown. */
   sessionToken?: string | null;
   /**
@@ -149,8 +160,10 @@ export interface NormalizedStorageConfig {
   basePath: string;
   /** Progress bars on or off. */
   usePbar: boolean;
-  /** Root folder of the `file` provider. */
+  /** Root folder of the `file` provider (relative: against `configDirectory`, else the cwd). */
   root?: string;
+  /** The directory a relative `root` resolves against, when given. */
+  configDirectory?: string;
   /** Multipart threshold in bytes. */
   multipartThreshold?: number;
   /** Multipart part size in bytes. */
@@ -314,6 +327,7 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     basePath,
     usePbar,
     root,
+    configDirectory: optString(c, "configDirectory") ?? optString(c, "config_directory"),
     multipartThreshold: num("multipartThreshold") ?? num("multipart_threshold"),
     partSize: num("partSize") ?? num("part_size"),
     checksumMode: (optString(c, "checksumMode") as NormalizedStorageConfig["checksumMode"]) ??

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { htmlTable, withTableDisplay } from "./_display.ts";
+import { DISPLAY_ROWS, htmlTable, withTableDisplay } from "./_display.ts";
 
 /**
  * A remote object as the public API shows it.
@@ -245,6 +245,23 @@ function syncObjectList(): SyncObject[] {
  * ```
  */
 export function remoteObjectRows(objs: readonly RemoteObject[]): Record<string, string>[] {
+  return remoteObjectRowsOf(objs);
+}
+
+/**
+ * The totals line of a list of remote objects, e.g. `3 object(s), 1234 bytes`.
+ *
+ * @example
+ * ```ts
+ * import { remoteObjectTotals } from "./summary.ts";
+ * remoteObjectTotals([{ name: "a.txt", size: 1 }]); // "1 object(s), 1 bytes"
+ * ```
+ */
+export function remoteObjectTotals(objs: readonly RemoteObject[]): string {
+  return `${objs.length} object(s), ${objs.reduce((n, o) => n + o.size, 0)} bytes`;
+}
+
+function remoteObjectRowsOf(objs: readonly RemoteObject[]): Record<string, string>[] {
   return objs.map((o) => ({
     name: o.name,
     size: String(o.size),
@@ -336,6 +353,8 @@ export class TransactionSummary {
   readonly deletedFiles: SyncObject[] = syncObjectList();
   /** Whether this transaction mirrors (`delete: true`): the target loses what the source lacks. */
   deleteEnabled = false;
+  /** Whether this is the plan of a dry run (`dryrun: true`): nothing was transferred. */
+  dryRun = false;
   /** With `delete`: more planned deletions than this refuse the whole transaction. */
   maxDelete?: number;
 
@@ -459,28 +478,41 @@ export class TransactionSummary {
 
   /** Rich display in Deno's Jupyter kernel: the short summary and a table of files. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const syncedNames = new Set(this.syncedFiles.map((o) => o.name));
+    const failedNames = new Set(this.failedFiles.map((f) => f.file.name));
+    const eq = new Set(this.onTargetEqMd5);
+    const neq = new Set(this.onTargetNeqMd5);
+    const skipped = new Set(this.skippedSourceFiles);
+    const deleted = new Set(this.deletedFiles);
+    const toDelete = new Set(this.filesToDelete);
     const status = (o: SyncObject): string => {
-      if (this.syncedFiles.some((s) => s.name === o.name)) return "synced";
-      if (this.failedFiles.some((f) => f.file.name === o.name)) return "failed";
+      if (syncedNames.has(o.name)) return "synced";
+      if (failedNames.has(o.name)) return "failed";
       if (o.name in this.unresolvableCollisions) return "collision";
-      if (this.onTargetEqMd5.includes(o)) return "equal";
-      if (this.onTargetNeqMd5.includes(o)) return "differs";
-      if (this.skippedSourceFiles.includes(o)) return "skipped";
-      if (this.deletedFiles.includes(o)) return "deleted";
-      if (this.filesToDelete.includes(o)) return "delete";
+      if (eq.has(o)) return "equal";
+      if (neq.has(o)) return "differs";
+      if (skipped.has(o)) return "skipped";
+      if (deleted.has(o)) return "deleted";
+      if (toDelete.has(o)) return "delete";
       return "new";
     };
     const s = this.getShortSummaryDict();
     const deletions = this.deleteEnabled
       ? `, ${s.files_to_delete} to delete, ${s.deleted_files} deleted`
       : "";
+    const badge = this.dryRun
+      ? '<span style="background:#b45309;color:#fff;padding:1px 6px;border-radius:3px;font-weight:bold">DRY RUN</span> '
+      : "";
+    const all = [...this.allFilesAnalyzed, ...this.filesToDelete];
     const head =
-      `<p><b>${s.sync_direction ?? "no"} transaction</b>: ${s.files_to_sync} file(s) to sync, ` +
-      `${s.total_size} bytes, ${s.unresolvable_collisions} collision(s), ${s.synced_files} synced${deletions}</p>`;
+      `<p>${badge}<b>${s.sync_direction ?? "no"} transaction</b>${
+        this.dryRun ? " (plan only, nothing was transferred)" : ""
+      }: ${s.files_to_sync} file(s) to sync, ` +
+      `${s.total_size} bytes, ${s.unresolvable_collisions} collision(s), ${s.synced_files} synced${deletions}; ` +
+      `${all.length} file(s) analysed, ${this.onTargetEqMd5.length} equal</p>`;
     return {
-      "text/plain": JSON.stringify(s, null, 2),
-      "text/html": head +
-        htmlTable(syncObjectRows([...this.allFilesAnalyzed, ...this.filesToDelete], status)),
+      "text/plain": (this.dryRun ? "DRY RUN " : "") + JSON.stringify(s, null, 2),
+      "text/html": head + htmlTable(syncObjectRows(all.slice(0, DISPLAY_ROWS), status), all.length),
     };
   }
 }

@@ -35,7 +35,8 @@ With --delete, "summary" also has "files_to_delete" and "deleted_files" (counts)
 SyncObject: { "sync_direction", "remote_path", "local_path", "remote_obj", "local_size",
   "local_hash", "remote_hash", "exists_locally", "exists_on_remote", "exists_on_target",
   "equal_md5_hash_sum" }; RemoteObject: { "name", "size", "hash", "etag"?, "last_modified"? }
-On exit code 3 the refused plan is printed in this shape with an "error" member added.`;
+On exit code 3 the refused plan is printed in this shape with an "error" member added.
+--json=summary: only "sync_direction", "dry_run", "force", "refused" and "summary".`;
 
 /**
  * Whether a real run of `summary` would be refused.
@@ -75,6 +76,31 @@ export function transactionJson(
     refused: isRefused(summary, options.force),
     summary: summary.getShortSummaryDict(),
     ...full,
+  };
+}
+
+/**
+ * The `--json=summary` form of a transaction: the head of {@linkcode transactionJson}
+ * without the file lists.
+ *
+ * @example
+ * ```ts
+ * import { transactionSummaryJson } from "./_transaction.ts";
+ * import { TransactionSummary } from "../../storage/mod.ts";
+ * const j = transactionSummaryJson(new TransactionSummary("push"), { dryRun: true, force: false });
+ * console.log(j); // { sync_direction: "push", dry_run: true, force: false, refused: false, summary: {…} }
+ * ```
+ */
+export function transactionSummaryJson(
+  summary: TransactionSummary,
+  options: { dryRun: boolean; force: boolean },
+): Record<string, unknown> {
+  return {
+    sync_direction: summary.syncDirection,
+    dry_run: options.dryRun,
+    force: options.force,
+    refused: isRefused(summary, options.force),
+    summary: summary.getShortSummaryDict(),
   };
 }
 
@@ -278,7 +304,8 @@ export function reportTransaction(
   basePath: string,
 ): 0 {
   const options = { dryRun: ctx.dryRun, force: ctx.force };
-  if (ctx.json) ctx.out.json(transactionJson(summary, options));
+  if (ctx.jsonSummary) ctx.out.json(transactionSummaryJson(summary, options));
+  else if (ctx.json) ctx.out.json(transactionJson(summary, options));
   else if (ctx.out.quiet && !ctx.dryRun) return 0;
   else printTransaction(ctx.out, summary, { ...options, listFiles: ctx.dryRun, basePath });
   return 0;

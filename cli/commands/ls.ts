@@ -71,6 +71,7 @@ export const ls: Command = {
     json: [
       '[{ "name": full key, "path": key relative to the base path, "size": bytes,',
       '   "hash": MD5 or ETag or null, "last_modified": ISO 8601 or null }]   (with or without -l)',
+      '--json=summary: { "objects": count, "total_size": bytes }',
     ].join("\n"),
     examples: [
       ["accsr ls", "everything below the base path"],
@@ -82,6 +83,13 @@ export const ls: Command = {
     const storage = ctx.storage();
     const objects = await storage.listObjects(remotePathArg(ctx.parsed.positionals[0] ?? ""));
     const base = storage.remoteBasePath;
+    if (ctx.jsonSummary) {
+      ctx.out.json({
+        objects: objects.length,
+        total_size: objects.reduce((n, o) => n + o.size, 0),
+      });
+      return 0;
+    }
     if (ctx.json) {
       ctx.out.json(objects.map((o) => objectJson(o, base)));
       return 0;

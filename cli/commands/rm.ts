@@ -39,6 +39,7 @@ export const rm: Command = {
     json: [
       '{ "dry_run": boolean, "deleted": [{ "name", "path", "size", "hash", "last_modified" }] }',
       "(with --dry-run, deleted lists what would be deleted)",
+      '--json=summary: { "dry_run": boolean, "deleted": count, "total_size": bytes }',
     ].join("\n"),
     examples: [
       ["accsr rm data/tmp --dry-run", "what would be deleted"],
@@ -52,6 +53,14 @@ export const rm: Command = {
       dryrun: ctx.dryRun,
     });
     const base = storage.remoteBasePath;
+    if (ctx.jsonSummary) {
+      ctx.out.json({
+        dry_run: ctx.dryRun,
+        deleted: deleted.length,
+        total_size: deleted.reduce((n, o) => n + o.size, 0),
+      });
+      return 0;
+    }
     if (ctx.json) {
       ctx.out.json({ dry_run: ctx.dryRun, deleted: deleted.map((o) => objectJson(o, base)) });
       return 0;

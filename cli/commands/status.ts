@@ -8,7 +8,7 @@ import { AccsrError, NoFilesFoundError } from "../../errors.ts";
 import { TransactionSummary } from "../../storage/mod.ts";
 import { mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
-import { printTransaction, transactionJson } from "./_transaction.ts";
+import { printTransaction, transactionJson, transactionSummaryJson } from "./_transaction.ts";
 
 /**
  * `accsr status`.
@@ -93,8 +93,8 @@ export const status: Command = {
     if (ctx.json) {
       ctx.out.json({
         path: key,
-        push: transactionJson(pushPlan, opts),
-        pull: transactionJson(pullPlan, opts),
+        push: (ctx.jsonSummary ? transactionSummaryJson : transactionJson)(pushPlan, opts),
+        pull: (ctx.jsonSummary ? transactionSummaryJson : transactionJson)(pullPlan, opts),
       });
       return 0;
     }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isAbsolute, resolve } from "node:path";
 import type { NormalizedStorageConfig } from "../storage_config.ts";
 import { S3_COMPATIBLE_PROVIDERS } from "../storage_config.ts";
 import type { ObjectStore } from "./types.ts";
@@ -27,7 +28,11 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
   }
   if (conf.provider === "file") {
     const { FileStore } = await import("./fs.ts");
-    return new FileStore(conf.root!, conf.bucket);
+    // a relative root: against the config directory when known (as in the CLI), else the cwd
+    const root = conf.configDirectory !== undefined && !isAbsolute(conf.root!)
+      ? resolve(conf.configDirectory, conf.root!)
+      : conf.root!;
+    return new FileStore(root, conf.bucket);
   }
   if (conf.provider === "azure_blobs") {
     const { AzureBlobStore } = await import("./azure.ts");

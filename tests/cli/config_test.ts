@@ -260,7 +260,7 @@ describe("configuration of the storage commands", () => {
     try {
       writeFiles(p.cwd, {
         "conf/base.yml":
-          "remote_storage:\n  provider: file\n  root: ../../store\n  bucket: base-bucket\n",
+          "remote_storage:\n  provider: file\n  root: ../store\n  bucket: base-bucket\n",
         "conf/ci.json": { remote_storage: { bucket: "ci-bucket" } },
       });
       const r = await p.cli([

@@ -245,3 +245,46 @@ describe("consistent exit codes", () => {
     }
   });
 });
+
+describe("--json keeps its shape; --json=summary gives only the counts", () => {
+  it("push, pull, status, ls and rm", async () => {
+    const p = project();
+    try {
+      await p.cli(["create-bucket"]);
+      const full = JSON.parse((await p.cli(["push", "data", "-n", "--json"])).stdout);
+      expect(Object.keys(full)).toEqual(expect.arrayContaining(["summary", "not_on_target"]));
+      const short = JSON.parse((await p.cli(["push", "data", "-n", "--json=summary"])).stdout);
+      expect(short).toEqual({
+        sync_direction: "push",
+        dry_run: true,
+        force: false,
+        refused: false,
+        summary: full.summary,
+      });
+      await p.cli(["push", "data"]);
+      const pulled = JSON.parse((await p.cli(["pull", "data", "--json=summary"])).stdout);
+      expect(Object.keys(pulled)).toEqual([
+        "sync_direction",
+        "dry_run",
+        "force",
+        "refused",
+        "summary",
+      ]);
+      const status = JSON.parse((await p.cli(["status", "--json=summary"])).stdout);
+      expect(Object.keys(status.push)).not.toContain("matched_source_files");
+      expect(JSON.parse((await p.cli(["ls", "--json=summary"])).stdout)).toEqual({
+        objects: 2,
+        total_size: 5,
+      });
+      expect(JSON.parse((await p.cli(["rm", "data", "-n", "--json=summary"])).stdout)).toEqual({
+        dry_run: true,
+        deleted: 2,
+        total_size: 5,
+      });
+      const bad = await p.cli(["ls", "--json=full"]);
+      expect(bad.code).toBe(2);
+    } finally {
+      p.tmp.remove();
+    }
+  });
+});

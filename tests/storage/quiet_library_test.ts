@@ -127,3 +127,23 @@ describe("the library prints nothing unless asked", () => {
     }
   });
 });
+
+describe("a relative file root", () => {
+  it("resolves against configDirectory when given, as the CLI does for a config file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "accsr-root-"));
+    try {
+      mkdirSync(join(dir, "project", "store", "root-bucket"), { recursive: true });
+      const storage = new RemoteStorage({
+        provider: "file",
+        root: "store",
+        bucket: "root-bucket",
+        configDirectory: join(dir, "project"),
+      });
+      expect((await storage.store()).location).toContain(join(dir, "project", "store"));
+      expect(await storage.listObjects("")).toEqual([]);
+      await storage.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
