@@ -128,6 +128,7 @@ export function globalHelp(commands: CommandTable): string {
     "",
     "Output: results on stdout (a short summary, or JSON with --json); warnings, errors and",
     "progress bars (on a terminal only) on stderr. Colours only on a terminal, never with NO_COLOR.",
+    "-q prints only errors and the results asked for; a closed pipe (accsr ls | head) ends quietly.",
     'With --json, a failure (exit 1 or 3) also prints {"error": {"code", "message", "exit_code"}}',
     "on stdout (exit 3: merged into the refused plan); usage errors (exit 2) print no JSON.",
     "",
@@ -140,6 +141,7 @@ export function globalHelp(commands: CommandTable): string {
     "  accsr pull data/raw --to ~/elsewhere",
     "  accsr status data/raw --json",
     "  accsr config --explain",
+    "  source <(accsr completion bash)",
     "",
     'Run "accsr <command> --help" for the options, examples and --json output of a command.',
   ].join("\n");

@@ -12,6 +12,8 @@
  *   create-bucket       create the bucket
  *   status [path]       what a push and a pull would do (never transfers)
  *   config              the merged configuration, secrets redacted (--explain: provenance)
+ *   version             the version (also -V, --version)
+ *   completion <shell>  the bash, zsh or fish completion script
  *   cleanup [path]      abort incomplete uploads, remove stale temporary files (--older-than)
  * exit codes: 0 ok, 1 failure, 2 usage error, 3 refused transaction, 130/143 interrupted
  * ```
