@@ -2,8 +2,8 @@ import { describe, it } from "node:test";
 import { join } from "node:path";
 import { expect } from "expect";
 import { ConfigError } from "../../errors.ts";
-import { ConfigurationBase } from "../../config/mod.ts";
-import { thrown, withTempDir, writeFiles } from "./_helpers.ts";
+import { ConfigProvider, ConfigurationBase } from "../../config/mod.ts";
+import { thrown, withProcessEnv, withTempDir, writeFiles } from "./_helpers.ts";
 
 const FILES = {
   "config.json": {
@@ -108,6 +108,25 @@ describe("overrides by variable name (envPrefix)", () => {
       env.ACCSR__REMOTE_STORAGE__BUCKET = "second";
       expect(config.getEntry(["remote_storage", "bucket"])).toBe("first");
       expect(load(dir, env).getEntry(["remote_storage", "bucket"])).toBe("second");
+    });
+  });
+
+  it("are read again by ConfigProvider.getConfig({ reload: true })", () => {
+    withTempDir((dir) => {
+      writeFiles(dir, FILES);
+      const name = "ACCSR__REMOTE_STORAGE__BUCKET";
+      const provider = new ConfigProvider(ConfigurationBase);
+      const first = withProcessEnv(
+        name,
+        "first",
+        () => provider.getConfig({ configDirectory: dir }),
+      );
+      withProcessEnv(name, "second", () => {
+        expect(provider.getConfig({ configDirectory: dir })).toBe(first); // cached
+        const reloaded = provider.getConfig({ configDirectory: dir, reload: true });
+        expect(reloaded.getEntry(["remote_storage", "bucket"])).toBe("second");
+      });
+      expect(first.getEntry(["remote_storage", "bucket"])).toBe("first");
     });
   });
 
