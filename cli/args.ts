@@ -6,6 +6,8 @@
  */
 import { compilePattern, joinPatterns } from "../storage/mod.ts";
 import { parseArgs } from "node:util";
+import { selectProfile } from "../config/mod.ts";
+import { ConfigError } from "../errors.ts";
 
 /**
  * One option of the command line.
@@ -506,14 +508,15 @@ function distance(a: string, b: string): number {
  */
 export function profileOf(parsed: ParsedCommand): string | undefined {
   const raw = parsed.values.profile as string | undefined;
-  if (raw === undefined) return undefined;
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(raw)) {
+  try {
+    return selectProfile(raw, {}); // the library's rule, as a usage error
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
     throw new UsageError(
       `option "--profile" needs a name of letters, digits, "_", "-" and inner dots, got "${raw}"`,
       parsed.command,
     );
   }
-  return raw;
 }
 
 /**

@@ -67,8 +67,23 @@ export const config: Command = {
     ],
   },
   run(ctx: CommandContext): Promise<number> {
+    if (ctx.flag("check")) {
+      let settings: Settings;
+      try {
+        settings = ctx.settings();
+      } catch (e) {
+        // a file that cannot be read or parsed is a problem like the others
+        if (!(e instanceof ConfigError)) throw e;
+        const problem: ConfigProblem = {
+          key: "(root)",
+          ...(e.file === undefined ? {} : { source: e.file }),
+          message: e.message,
+        };
+        return Promise.resolve(report(ctx, [problem]));
+      }
+      return Promise.resolve(check(ctx, settings));
+    }
     const settings = ctx.settings();
-    if (ctx.flag("check")) return Promise.resolve(check(ctx, settings));
     const key = ctx.parsed.positionals[0];
     if (key !== undefined) return Promise.resolve(showKey(ctx, settings, key));
     const storage = redactedStorage(settings);
@@ -214,6 +229,11 @@ function check(ctx: CommandContext, settings: Settings): number {
       }
     }
   }
+  return report(ctx, problems);
+}
+
+/** Prints the problems (or "configuration OK"); the exit code. */
+function report(ctx: CommandContext, problems: ConfigProblem[]): number {
   if (ctx.json) {
     ctx.out.json({ ok: problems.length === 0, problems });
     return problems.length === 0 ? 0 : 1;

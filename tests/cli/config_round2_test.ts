@@ -173,6 +173,23 @@ describe("CLI: config --check and config KEY --explain", () => {
     }
   });
 
+  it("config --check reports a file that cannot be parsed as a problem with its line", async () => {
+    const p = project();
+    try {
+      writeFiles(p.cwd, { "config_local.json": '{"remote_storage": {"bucket": "x",}}' });
+      const r = await p.cli(["config", "--check", "--json"]);
+      expect(r.code).toBe(1);
+      const j = jsonOf<
+        { ok: boolean; problems: { key: string; source: string; message: string }[] }
+      >(r);
+      expect(j.ok).toBe(false);
+      expect(j.problems[0].source).toBe(join(p.cwd, "config_local.json"));
+      expect(j.problems[0].message).toContain("line 1, column");
+    } finally {
+      p.tmp.remove();
+    }
+  });
+
   it('config --check prints "configuration OK" and exits 0 when there is no problem', async () => {
     const p = project();
     try {
