@@ -148,9 +148,14 @@ export class NoFilesFoundError extends AccsrError {
 
 /**
  * A transaction was refused as a whole, before anything was transferred: files would be
- * overwritten without `force`, or files collide with directories. `names` lists the
- * affected object names. When a local directory blocks a pull, the message contains
- * `directory:` followed by the path.
+ * overwritten without `force`, or files collide with directories (code `SYNC_CONFLICT`).
+ * `names` lists the affected object names. When a local directory blocks a pull, the
+ * message contains `directory:` followed by the path.
+ *
+ * With code `CONCURRENT_CHANGE`, the transaction had started: another writer changed the
+ * files in `names` after planning (they were left as the other writer wrote them), while
+ * other files were already transferred (`summary.syncedFiles`); the message says how many.
+ * The CLI exits 3 only for `SYNC_CONFLICT` (nothing moved) and 1 for `CONCURRENT_CHANGE`.
  *
  * @example
  * ```ts

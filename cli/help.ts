@@ -72,10 +72,12 @@ const CONFIGURATION = `Configuration:
 /** The meaning of each exit code, for the help texts. */
 const EXIT_CODE_ROWS: Record<number, string> = {
   0: "  0  success",
-  1: "  1  failure (configuration, storage, network…)",
+  1: `  1  failure (configuration, storage, network…), also when some files moved and then
+     another writer changed others (code CONCURRENT_CHANGE; the message says how many moved)`,
   2: "  2  usage error (unknown command or option, missing argument, invalid value or bucket name)",
   3: `  3  refused transaction: files would be overwritten without --force, names collide, or
-     --delete planned more deletions than --max-delete (nothing was transferred or deleted)`,
+     --delete planned more deletions than --max-delete; only when nothing was transferred or
+     deleted`,
   130: `  130, 143  interrupted by Ctrl-C (SIGINT) / SIGTERM: running transfers were cancelled,
      temporary files removed, files either complete or absent; one line on stderr
      ("interrupted: N of M files transferred; …"), --json: error code INTERRUPTED.

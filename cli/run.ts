@@ -47,7 +47,11 @@ export interface ExitCodes {
   readonly failure: 1;
   /** The command line cannot be understood; the help was printed on stderr. */
   readonly usage: 2;
-  /** A transaction was refused (overwrite without `--force`, or collisions); nothing moved. */
+  /**
+   * A transaction was refused before anything moved (overwrite without `--force`,
+   * collisions, too many deletions). A transaction that moved files and then met a
+   * concurrent change exits 1 (`CONCURRENT_CHANGE`).
+   */
   readonly refused: 3;
   /** Interrupted by SIGINT (Ctrl-C). */
   readonly sigint: 130;
@@ -133,11 +137,7 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
       out.errLine(`see \`accsr ${e.command ? `${e.command.name} ` : ""}--help\``);
       return EXIT_CODES.usage;
     }
-    const code = e instanceof SyncConflictError
-      ? EXIT_CODES.refused
-      : isBadName(e)
-      ? EXIT_CODES.usage
-      : EXIT_CODES.failure;
+    const code = isBadName(e) ? EXIT_CODES.usage : exitCodeOf(e);
     const message = cliWords(messageOf(e));
     out.error(message, hintOf(e, ctx));
     if (debug && e instanceof Error && e.stack) out.errLine(e.stack);
@@ -186,6 +186,18 @@ function isBadName(e: unknown): boolean {
     /config "bucket": invalid name/.test(e.message);
 }
 
+/**
+ * 3 only for a refusal that moved nothing; a transaction that moved files and then met a
+ * concurrent change (`CONCURRENT_CHANGE`) is a failure (1).
+ */
+function exitCodeOf(e: unknown): number {
+  if (!(e instanceof SyncConflictError) || e.code === "CONCURRENT_CHANGE") {
+    return EXIT_CODES.failure;
+  }
+  const summary = e.summary instanceof TransactionSummary ? e.summary : undefined;
+  return (summary?.syncedFiles.length ?? 0) > 0 ? EXIT_CODES.failure : EXIT_CODES.refused;
+}
+
 function messageOf(e: unknown): string {
   if (e instanceof Error) {
     const text = e.message.trim() || e.name;
@@ -196,6 +208,9 @@ function messageOf(e: unknown): string {
 
 function hintOf(e: unknown, ctx: CommandContext | undefined): string {
   const command = ctx?.parsed.command.name ?? "";
+  if (e instanceof SyncConflictError && e.code === "CONCURRENT_CHANGE") {
+    return `the files another writer changed were left as they are; run "accsr ${command} … --dry-run" to see what differs, then "accsr ${command}" again (--force overwrites their version)`;
+  }
   if (e instanceof MaxDeleteExceededError) {
     return `run "accsr ${command} … --delete --dry-run" to see the deletions; raise --max-delete if they are intended`;
   }

@@ -44,12 +44,20 @@ export interface ApplyOptions {
   hashCache?: HashCache;
   /** Pull with delete: the local folder mirrored; folders emptied below it are removed. */
   mirrorRoot?: string;
+  /**
+   * Attempts per download whose content arrives corrupted (MD5 or size differs), like the
+   * store's attempts per request on a reset connection.
+   * @default {5}
+   */
+  maxAttempts?: number;
 }
 
 /** Per-transaction state shared by the transfers. */
 interface TransferState {
   /** Folders created (or being created) for downloads: one `mkdir -p` per folder. */
   dirs: Map<string, Promise<unknown>>;
+  /** Where retried transfers are counted. */
+  summary: TransactionSummary;
 }
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
@@ -175,7 +183,12 @@ async function upload(
   try {
     stored = await put(conditional);
   } catch (e) {
-    if (e instanceof StorageError && e.statusCode === 501) {
+    const same = await sameContent(e, obj.remotePath, md5, before.size, o);
+    if (same !== undefined) {
+      // Another writer (or an earlier attempt whose answer was lost) stored exactly these
+      // bytes: nothing would be overwritten, so this is not a conflict.
+      stored = same;
+    } else if (e instanceof StorageError && e.statusCode === 501) {
       warnOnce(
         `${o.store.location} does not support conditional writes; writing without the race check`,
       );
@@ -222,6 +235,89 @@ async function upload(
   });
 }
 
+/** After a lost create/overwrite race: the object, when it already holds exactly `md5`. */
+async function sameContent(
+  e: unknown,
+  key: string,
+  md5: string,
+  size: number,
+  o: ApplyOptions,
+): Promise<StoreObject | undefined> {
+  if (!(e instanceof StorageError) || e.code !== "PRECONDITION_FAILED") return undefined;
+  const current = await o.store.head(key, { signal: o.signal }).catch(() => undefined);
+  if (current === undefined || current.md5 !== md5 || current.size !== size) return undefined;
+  o.events.bytes?.(size);
+  return current;
+}
+
+/** Whether the local file at `p` holds exactly `size` bytes with this MD5. */
+async function holds(p: string, size: number, md5: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const s = await stat(p);
+    return s.isFile() && s.size === size && await md5sum(p, { signal }) === md5;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Downloads into `tmp` and checks size and MD5. Corrupted content (a flipped bit on the way)
+ * is fetched again like a reset connection, at most `maxAttempts` times in all; each retry is
+ * recorded in the summary's `retriedFiles`. Then fails naming the object.
+ */
+async function verifiedGet(
+  obj: SyncObject,
+  tmp: string,
+  o: ApplyOptions,
+  st: TransferState,
+): Promise<{ size: number; md5: string }> {
+  const remote = obj.remoteObj!;
+  const attempts = Math.max(1, o.maxAttempts ?? 5);
+  const expected = remote.hash !== undefined && PLAIN_MD5.test(remote.hash)
+    ? remote.hash
+    : undefined;
+  let reported = 0; // bytes reported to the progress so far (a retry reports no byte twice)
+  for (let attempt = 1;; attempt++) {
+    let seen = 0;
+    try {
+      const got = await o.store.get(remote.name, tmp, {
+        signal: o.signal,
+        onProgress: (n) => {
+          seen += n;
+          if (seen > reported) {
+            o.events.bytes?.(seen - reported);
+            reported = seen;
+          }
+        },
+      });
+      const detail = got.size !== remote.size
+        ? `received ${got.size} bytes, expected ${remote.size}`
+        : expected !== undefined && got.md5 !== expected
+        ? `received content has MD5 ${got.md5}, expected ${expected}`
+        : undefined;
+      if (detail === undefined) return got;
+      throw new StorageError(`Cannot pull "${remote.name}": ${detail}`, {
+        code: "CORRUPT_DOWNLOAD",
+        key: remote.name,
+        bucket: o.store.bucket,
+      });
+    } catch (e) {
+      const corrupt = e instanceof StorageError && e.code === "CORRUPT_DOWNLOAD";
+      if (!corrupt) throw e;
+      if (attempt >= attempts || o.signal?.aborted) {
+        throw new StorageError(
+          `${
+            e.message.replace(/ \(corrupted in transit; retry\)$/, "")
+          } (corrupted in transit, ${attempt} attempt(s); run the pull again)`,
+          { code: "CORRUPT_DOWNLOAD", key: remote.name, bucket: o.store.bucket, cause: e },
+        );
+      }
+      st.summary.retriedFiles.push({ file: obj, error: e });
+      o.events.log?.("warn", `Retrying ${remote.name}: ${e.message}`);
+    }
+  }
+}
+
 async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Promise<SyncObject> {
   const localPath = obj.localPath!;
   const remote = obj.remoteObj!;
@@ -238,25 +334,7 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
   let placed = false; // renamed into place: nothing left to remove
   trackTempFile(tmp);
   try {
-    const got = await o.store.get(remote.name, tmp, {
-      signal: o.signal,
-      onProgress: (n) => o.events.bytes?.(n),
-    });
-    if (got.size !== remote.size) {
-      throw new StorageError(
-        `Cannot pull "${remote.name}": received ${got.size} bytes, expected ${remote.size} (run the pull again)`,
-        { code: "CORRUPT_DOWNLOAD", key: remote.name, bucket: o.store.bucket },
-      );
-    }
-    const expected = remote.hash !== undefined && PLAIN_MD5.test(remote.hash)
-      ? remote.hash
-      : undefined;
-    if (expected !== undefined && got.md5 !== expected) {
-      throw new StorageError(
-        `Cannot pull "${remote.name}": received content has MD5 ${got.md5}, expected ${expected} (run the pull again)`,
-        { code: "CORRUPT_DOWNLOAD", key: remote.name, bucket: o.store.bucket },
-      );
-    }
+    const got = await verifiedGet(obj, tmp, o, st);
     if (obj.existsLocally) {
       await rename(tmp, localPath);
       placed = true;
@@ -265,6 +343,18 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
         await link(tmp, localPath); // create-only: never clobbers a file that appeared meanwhile
       } catch (e) {
         const code = (e as { code?: string }).code;
+        if (code === "EEXIST" && await holds(localPath, got.size, got.md5, o.signal)) {
+          // another writer (e.g. a second pull into this folder) wrote exactly these bytes
+          return new SyncObject({
+            syncDirection: "pull",
+            localPath,
+            remoteObj: remote,
+            existsLocally: true,
+            localSize: got.size,
+            localHash: got.md5,
+            remoteHash: obj.remoteHash,
+          });
+        }
         if (code === "EEXIST") {
           throw new SyncConflictError(
             `Cannot pull "${remote.name}": "${localPath}" was created by someone else after planning (run the pull again)`,
@@ -367,7 +457,7 @@ export async function applyPlan(
     warned = true;
   };
   let counter = 0;
-  const state: TransferState = { dirs: new Map() };
+  const state: TransferState = { dirs: new Map(), summary };
   const results = await runPool(files, o.concurrency, async (obj) => {
     const n = ++counter;
     const size = readableSize(obj.getBytesTransferred());
@@ -419,12 +509,19 @@ export async function applyPlan(
     (f.error instanceof StorageError && f.error.code === "PRECONDITION_FAILED")
   );
   if (raced.length === failures.length) {
+    const moved = summary.syncedFiles.length;
+    // Nothing moved: still a refusal (SYNC_CONFLICT). Some files moved: CONCURRENT_CHANGE,
+    // never to be mistaken for "nothing happened".
     throw new SyncConflictError(
-      `Cannot ${direction}: another writer changed ${raced.length} file(s) after planning, they were not overwritten (${suffix}): ${
-        names(raced.map((f) => f.file.name))
-      }`,
+      moved === 0
+        ? `Cannot ${direction}: another writer changed ${raced.length} file(s) after planning, they were not overwritten, nothing was transferred (run the ${direction} again after checking them with a dry run): ${
+          names(raced.map((f) => f.file.name))
+        }`
+        : `Cannot ${direction}: another writer changed ${raced.length} file(s) after planning, they were not overwritten; ${moved} of ${total} file(s) were transferred (run the ${direction} again to transfer the rest; a dry run shows what differs): ${
+          names(raced.map((f) => f.file.name))
+        }`,
       raced.map((f) => f.file.name),
-      { summary, cause: first },
+      { summary, cause: first, code: moved === 0 ? "SYNC_CONFLICT" : "CONCURRENT_CHANGE" },
     );
   }
   const err = new StorageError(

@@ -43,6 +43,7 @@ export type {
   FailedTransfer,
   RemoteObject,
   ShortSummary,
+  SkippedFile,
   SyncDirection,
   SyncObjectInit,
 } from "./summary.ts";

@@ -376,6 +376,7 @@ export class RemoteStorage {
       remoteHashExtractor: this.#options.remoteHashExtractor,
       hashCache: ctx.hashCache,
       mirrorRoot: ctx.mirrorRoot,
+      maxAttempts: this.#normalized.maxAttempts,
     });
   }
 

@@ -313,6 +313,23 @@ export interface FailedTransfer {
 }
 
 /**
+ * A local entry a push skipped because it is not a regular file (or a directory or a
+ * symbolic link to one).
+ *
+ * @example
+ * ```ts
+ * import type { SkippedFile } from "./summary.ts";
+ * const s: SkippedFile = { path: "/w/data/pipe", reason: "named pipe (FIFO)" };
+ * ```
+ */
+export interface SkippedFile {
+  /** Absolute local path. */
+  path: string;
+  /** What it is, e.g. `named pipe (FIFO)`, `socket`, `character device`, `block device`. */
+  reason: string;
+}
+
+/**
  * Every file a push or pull considered, classified; the plan before a transfer and its
  * outcome after.
  *
@@ -357,6 +374,13 @@ export class TransactionSummary {
   dryRun = false;
   /** With `delete`: more planned deletions than this refuse the whole transaction. */
   maxDelete?: number;
+  /**
+   * Transfers retried by the engine, one entry per retry (e.g. a download whose MD5 did not
+   * match); retries of single requests inside a store are not listed.
+   */
+  readonly retriedFiles: FailedTransfer[] = [];
+  /** Local entries that cannot be synced (FIFOs, sockets, devices), skipped with a warning. */
+  readonly skippedFiles: SkippedFile[] = [];
 
   /** Creates an empty summary. */
   constructor(syncDirection?: SyncDirection) {
@@ -468,6 +492,8 @@ export class TransactionSummary {
       failed_files: this.failedFiles.map((f) => ({ name: f.file.name, error: f.error.message })),
       files_to_delete: this.filesToDelete.map((o) => o.toJSON()),
       deleted_files: this.deletedFiles.map((o) => o.toJSON()),
+      retried_files: this.retriedFiles.map((f) => ({ name: f.file.name, error: f.error.message })),
+      skipped_files: this.skippedFiles.map((f) => ({ path: f.path, reason: f.reason })),
     };
   }
 

@@ -29,7 +29,9 @@ export const TRANSACTION_JSON = `{
   "skipped_source_files": [SyncObject], "synced_files": [SyncObject],
   "failed_files": [{ "name", "error" }],
   "files_to_delete": [SyncObject],   // --delete: planned deletions on the target
-  "deleted_files": [SyncObject]      // --delete: deletions done
+  "deleted_files": [SyncObject],     // --delete: deletions done
+  "retried_files": [{ "name", "error" }],   // one per retry, e.g. a download with a bad MD5
+  "skipped_files": [{ "path", "reason" }]   // FIFOs, sockets, devices: never pushed
 }
 With --delete, "summary" also has "files_to_delete" and "deleted_files" (counts).
 SyncObject: { "sync_direction", "remote_path", "local_path", "remote_obj", "local_size",
@@ -154,6 +156,8 @@ export function mergeSummaries(
     merged.failedFiles.push(...s.failedFiles);
     if (s.deleteEnabled) merged.deleteEnabled = true;
     if (s.maxDelete !== undefined) merged.maxDelete = s.maxDelete;
+    merged.retriedFiles.push(...s.retriedFiles);
+    merged.skippedFiles.push(...s.skippedFiles);
   }
   return merged;
 }
@@ -238,6 +242,14 @@ export function printTransaction(
   parts.push(`${summary.onTargetEqMd5.length} unchanged`);
   if (summary.skippedSourceFiles.length > 0) {
     parts.push(`${summary.skippedSourceFiles.length} skipped by --include/--exclude`);
+  }
+  if (summary.skippedFiles.length > 0) {
+    parts.push(
+      out.style("yellow", `${summary.skippedFiles.length} skipped (not regular files)`),
+    );
+  }
+  if (summary.retriedFiles.length > 0) {
+    parts.push(`${plural(summary.retriedFiles.length, "retry", "retries")} after corrupt data`);
   }
   if (options.dryRun && refused) {
     parts.push(out.style("red", `a real ${direction} would be refused`));

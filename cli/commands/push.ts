@@ -104,7 +104,13 @@ export const push: Command = {
       if (isRefused(plan, ctx.force)) {
         throw refusal(plan, ctx.force);
       }
-      summary = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, false)));
+      const done: TransactionSummary[] = [];
+      try {
+        for (const p of paths) done.push(await pushOne(p, false));
+      } catch (e) {
+        throw movedBefore(e, done);
+      }
+      summary = mergeSummaries("push", done);
     } else {
       summary = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, ctx.dryRun)));
     }
@@ -155,5 +161,18 @@ function refusal(plan: TransactionSummary, force: boolean): SyncConflictError {
     }`,
     names,
     { summary: plan },
+  );
+}
+
+/* A refusal of a later path after earlier paths moved files is no longer "nothing moved". */
+function movedBefore(e: unknown, done: readonly TransactionSummary[]): unknown {
+  const moved = done.reduce((n, s) => n + s.syncedFiles.length, 0);
+  if (!(e instanceof SyncConflictError) || e.code !== "SYNC_CONFLICT" || moved === 0) return e;
+  return new SyncConflictError(
+    `${
+      e.message.replace(/, nothing was transferred/, "")
+    }; ${moved} file(s) of the paths before were transferred (run the push again to finish)`,
+    e.names,
+    { code: "CONCURRENT_CHANGE", summary: e.summary, cause: e },
   );
 }

@@ -16,6 +16,7 @@ import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
+import { BODY_CHUNK, idleTimeoutError, IdleWatch, tapped } from "./_idle.ts";
 import type {
   BodyConsumer,
   CompleteInput,
@@ -185,7 +186,7 @@ export class FastS3 implements S3Ops {
   get(key: string, consume: BodyConsumer, signal?: AbortSignal): Promise<void> {
     return this.#withRetries(
       { method: "GET", key, signal },
-      (res) => consume(objectHeaders(res.headers), res),
+      (res, body) => consume(objectHeaders(res.headers), body),
     );
   }
 
@@ -314,16 +315,16 @@ export class FastS3 implements S3Ops {
   request(
     request: FastRequest,
   ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-    return this.#withRetries(request, async (res) => ({
+    return this.#withRetries(request, async (res, body) => ({
       status: res.statusCode ?? 0,
       headers: res.headers,
-      body: await readAll(res),
+      body: await readAll(body),
     }));
   }
 
   async #withRetries<T>(
     request: FastRequest,
-    handle: (res: http.IncomingMessage) => Promise<T>,
+    handle: (res: http.IncomingMessage, body: AsyncIterable<Uint8Array>) => Promise<T>,
   ): Promise<T> {
     const signal = request.signal;
     const query = canonicalQuery(request.query);
@@ -363,7 +364,11 @@ export class FastS3 implements S3Ops {
     }
   }
 
-  /** One attempt; settles only once `handle` has settled (no stray writes after a retry). */
+  /**
+   * One attempt; settles only once `handle` has settled (no stray writes after a retry).
+   * Once a socket is assigned, the attempt fails when no byte moves (body written to the
+   * socket, answer received) for `socketTimeout` ms, in either direction.
+   */
   #attempt<T>(
     method: string,
     path: string,
@@ -371,7 +376,7 @@ export class FastS3 implements S3Ops {
     baseHeaders: Record<string, string>,
     body: Uint8Array | undefined,
     signal: AbortSignal | undefined,
-    handle: (res: http.IncomingMessage) => Promise<T>,
+    handle: (res: http.IncomingMessage, body: AsyncIterable<Uint8Array>) => Promise<T>,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const headers = this.#sign(method, path, query, baseHeaders);
@@ -379,10 +384,13 @@ export class FastS3 implements S3Ops {
       let settled = false;
       let handling: Promise<unknown> | undefined;
       let connectTimer: ReturnType<typeof setTimeout> | undefined;
+      let watch: IdleWatch | undefined;
+      const touch = () => watch?.touch();
       const finish = (error: unknown, value?: T) => {
         if (settled) return;
         settled = true;
         if (connectTimer !== undefined) clearTimeout(connectTimer);
+        watch?.stop();
         signal?.removeEventListener("abort", onAbort);
         const done = () => error !== undefined ? reject(error) : resolve(value!);
         if (error !== undefined && handling !== undefined) handling.then(done, done);
@@ -402,15 +410,17 @@ export class FastS3 implements S3Ops {
           res.destroy();
           return;
         }
+        touch();
         const status = res.statusCode ?? 0;
+        const resBody = tapped(res, touch);
         if (status < 200 || status >= 300) {
-          readAll(res).then(
+          readAll(resBody).then(
             (text) => finish(s3Error(status, text.toString("utf8"), res.headers)),
             (e) => finish(e),
           );
           return;
         }
-        handling = handle(res).then(
+        handling = handle(res, resBody).then(
           (value) => finish(undefined, value),
           (e) => {
             if (!res.complete) req.destroy();
@@ -423,9 +433,16 @@ export class FastS3 implements S3Ops {
         finish(abortError(signal!));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      // Only the connection phase is timed here (not the wait for a free pooled socket).
+      // Timed from the moment a socket is assigned (not the wait for a free pooled socket).
+      const idle = () => {
+        if (settled) return;
+        watch = new IdleWatch(this.#socketTimeout, () => {
+          req.destroy();
+          finish(idleTimeoutError(this.#socketTimeout));
+        });
+      };
       req.on("socket", (socket) => {
-        if (!socket.connecting) return;
+        if (!socket.connecting) return idle();
         connectTimer = setTimeout(() => {
           req.destroy();
           finish(Object.assign(
@@ -435,14 +452,13 @@ export class FastS3 implements S3Ops {
             { name: "TimeoutError" },
           ));
         }, this.#connectionTimeout);
-        socket.once("connect", () => clearTimeout(connectTimer));
-      });
-      req.setTimeout(this.#socketTimeout, () => {
-        req.destroy();
-        finish(Object.assign(new Error("socket idle timeout"), { name: "TimeoutError" }));
+        socket.once("connect", () => {
+          clearTimeout(connectTimer);
+          idle();
+        });
       });
       req.on("error", (e) => finish(e));
-      req.end(body);
+      writeBody(req, body, touch);
     });
   }
 
@@ -551,10 +567,36 @@ function objectHeaders(h: http.IncomingHttpHeaders): ObjectHeaders {
   };
 }
 
-async function readAll(res: http.IncomingMessage): Promise<Buffer> {
+async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
+  for await (const chunk of body) chunks.push(chunk as Buffer);
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * Writes the body in pieces, honouring back-pressure; each piece the socket takes counts as
+ * progress (a stalled upload stops taking pieces, so its idle time is measured exactly).
+ */
+function writeBody(req: http.ClientRequest, body: Uint8Array | undefined, touch: () => void) {
+  if (body === undefined || body.byteLength <= BODY_CHUNK) {
+    req.end(body, touch);
+    return;
+  }
+  let offset = 0;
+  const next = () => {
+    touch();
+    while (offset < body.byteLength) {
+      const end = Math.min(offset + BODY_CHUNK, body.byteLength);
+      const ok = req.write(body.subarray(offset, end), touch);
+      offset = end;
+      if (!ok) {
+        req.once("drain", next);
+        return;
+      }
+    }
+    req.end(touch);
+  };
+  next();
 }
 
 /** An error shaped like the SDK's: `name` = S3 code from the error XML, `$metadata`. */

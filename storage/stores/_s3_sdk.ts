@@ -31,7 +31,8 @@ import {
 import type http from "node:http";
 import process from "node:process";
 import type https from "node:https";
-import { Readable } from "node:stream";
+import { PassThrough, pipeline, Readable } from "node:stream";
+import { chunkedBody, idleTimeoutError, IdleWatch } from "./_idle.ts";
 import type {
   BodyConsumer,
   CompleteInput,
@@ -39,8 +40,8 @@ import type {
   PutObjectInput,
   S3Ops,
 } from "./_s3_ops.ts";
-import type { S3RetryStrategy } from "./_s3_errors.ts";
 import type { PartsPage, UploadsPage } from "./_s3_multipart.ts";
+import { retryDelay, retryKind, type RetryPolicy, type S3RetryStrategy } from "./_s3_errors.ts";
 import type { ListPage } from "./_s3_xml.ts";
 
 /**
@@ -85,8 +86,10 @@ export interface SdkS3Options {
   httpsAgent: https.Agent;
   /** Connect timeout per attempt, ms. */
   connectionTimeout: number;
-  /** Socket idle timeout per attempt, ms. */
+  /** Idle timeout per attempt (no byte moving in either direction), ms. */
   socketTimeout: number;
+  /** Retries of a GET whose body fails midway (after the SDK returned); default: none. */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -103,6 +106,7 @@ export interface SdkS3Options {
 export class SdkS3 implements S3Ops {
   readonly #client: S3Client;
   readonly #bucket: string;
+  readonly #retry: RetryPolicy | undefined;
 
   /** Builds the client (no request is made). */
   constructor(options: SdkS3Options) {
@@ -124,7 +128,15 @@ export class SdkS3 implements S3Ops {
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.credentials !== undefined) config.credentials = options.credentials;
     this.#client = withoutNodeVersionWarning(() => new S3Client(config));
+    // The SDK built its NodeHttpHandler from the options above; every request goes through
+    // it by way of config.requestHandler, read when a command is first sent.
+    const resolved = this.#client.config as unknown as { requestHandler: SdkHandler };
+    resolved.requestHandler = new IdleTimeoutHandler(
+      resolved.requestHandler,
+      options.socketTimeout,
+    );
     this.#bucket = options.bucket;
+    this.#retry = options.retry;
   }
 
   /** `ListObjectsV2`, 1000 keys per page. */
@@ -167,11 +179,38 @@ export class SdkS3 implements S3Ops {
     });
   }
 
-  /** `GetObject`; the body is destroyed when `signal` fires. */
+  /**
+   * `GetObject`; the body is destroyed when `signal` fires. A body that fails midway on a
+   * transient error (reset, idle timeout) is fetched again (`consume` is called again).
+   */
   async get(key: string, consume: BodyConsumer, signal?: AbortSignal): Promise<void> {
+    let firstFailureAt: number | undefined;
+    for (let retry = 0;; retry++) {
+      const started = { body: false };
+      try {
+        return await this.#getOnce(key, consume, started, signal);
+      } catch (e) {
+        // failures before the body are the SDK's to retry (already done)
+        if (!started.body || signal?.aborted || this.#retry === undefined) throw e;
+        firstFailureAt ??= Date.now();
+        const kind = retryKind(e);
+        const delay = kind && retryDelay(this.#retry, retry, kind, firstFailureAt);
+        if (delay === undefined) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async #getOnce(
+    key: string,
+    consume: BodyConsumer,
+    started: { body: boolean },
+    signal?: AbortSignal,
+  ): Promise<void> {
     const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
       abortSignal: signal,
     });
+    started.body = true;
     const body = (out.Body as Readable | undefined) ?? Readable.from([]);
     const onAbort = () => body.destroy(Object.assign(new Error("aborted"), { name: "AbortError" }));
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -412,6 +451,92 @@ function withoutNodeVersionWarning<T>(fn: () => T): T {
       } catch {
         // ignore
       }
+    }
+  }
+}
+
+/** The part of the SDK's request handler interface used here. */
+interface SdkHandler {
+  handle(
+    request: { body?: unknown },
+    options?: { abortSignal?: AbortSignal; requestTimeout?: number },
+  ): Promise<{ response: { body?: unknown } }>;
+  destroy?(): void;
+  updateHttpClientConfig?(key: never, value: never): void;
+  httpHandlerConfigs?(): unknown;
+  metadata?: unknown;
+}
+
+/**
+ * Wraps the SDK's handler: an attempt fails with a `TimeoutError` (retried like any timeout)
+ * when no byte moved for `idleMs` — request body pieces taken by the socket, the answer's
+ * headers and body bytes. (The SDK's own socket timeout re-arms once while a body is being
+ * written and starts 3 s late: a stalled upload took 63 s to notice with 30 s configured.)
+ */
+class IdleTimeoutHandler implements SdkHandler {
+  readonly #inner: SdkHandler;
+  readonly #idleMs: number;
+
+  constructor(inner: SdkHandler, idleMs: number) {
+    this.#inner = inner;
+    this.#idleMs = idleMs;
+  }
+
+  get metadata(): unknown {
+    return this.#inner.metadata;
+  }
+
+  destroy(): void {
+    this.#inner.destroy?.();
+  }
+
+  updateHttpClientConfig(key: never, value: never): void {
+    this.#inner.updateHttpClientConfig?.(key, value);
+  }
+
+  httpHandlerConfigs(): unknown {
+    return this.#inner.httpHandlerConfigs?.() ?? {};
+  }
+
+  async handle(
+    request: { body?: unknown },
+    options: { abortSignal?: AbortSignal; requestTimeout?: number } = {},
+  ): Promise<{ response: { body?: unknown } }> {
+    const outer = options.abortSignal;
+    const controller = new AbortController();
+    const forward = () => controller.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    outer?.addEventListener("abort", forward, { once: true });
+    let body: Readable | undefined;
+    let stalled = false;
+    const watch = new IdleWatch(this.#idleMs, () => {
+      stalled = true;
+      if (body !== undefined) body.destroy(idleTimeoutError(this.#idleMs));
+      else controller.abort(idleTimeoutError(this.#idleMs));
+    });
+    const touch = () => watch.touch();
+    const data = request.body;
+    const sent = data instanceof Uint8Array && data.byteLength > 0
+      ? { ...request, body: chunkedBody(data, touch) }
+      : request;
+    try {
+      const out = await this.#inner.handle(sent, { ...options, abortSignal: controller.signal });
+      touch();
+      const res = out.response.body;
+      if (!(res instanceof Readable)) {
+        watch.stop();
+        return out;
+      }
+      body = res;
+      const pass = new PassThrough();
+      res.on("data", touch);
+      pipeline(res, pass, () => watch.stop());
+      return { ...out, response: Object.assign(out.response, { body: pass }) };
+    } catch (e) {
+      watch.stop();
+      throw stalled ? idleTimeoutError(this.#idleMs) : e;
+    } finally {
+      outer?.removeEventListener("abort", forward);
     }
   }
 }

@@ -317,6 +317,7 @@ export class S3Store implements ObjectStore {
       httpsAgent: this.#httpsAgent,
       connectionTimeout,
       socketTimeout,
+      retry,
     };
     if (
       (options.fastPut ?? true) && endpoint !== undefined && forcePathStyle &&

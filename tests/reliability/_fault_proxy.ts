@@ -11,7 +11,12 @@
  * - forward but flip one byte of the response body (`"corrupt"`),
  * - forward, let the server act, then drop the connection instead of answering
  *   (`"lose-answer"`: the ambiguous failure where a write succeeded but the client never
- *   learns it).
+ *   learns it),
+ * - stall a request body: read its first `afterBytes` bytes, then stop reading and never
+ *   answer (`{ stallRequest: n }`: an upload whose body stops moving),
+ * - stall a response body: forward the headers and the first `afterBytes` bytes of the
+ *   answer, then send nothing more (`{ stallResponse: n }`: a download that stops moving),
+ * - run a hook, then forward (`{ before: fn }`: e.g. another writer racing this request).
  *
  * It also counts the body bytes it forwards in each direction ({@linkcode FaultProxy.bytesUp},
  * {@linkcode FaultProxy.bytesDown}), so a test can tell how much a transfer really sent.
@@ -32,7 +37,10 @@ export type FaultAction =
   | "hang"
   | "corrupt"
   | "lose-answer"
-  | { delayMs: number };
+  | { delayMs: number }
+  | { stallRequest: number }
+  | { stallResponse: number }
+  | { before: (request: SeenRequest) => Promise<void> };
 
 /**
  * A fault rule: which requests it matches and what it does to them.
@@ -74,6 +82,8 @@ export interface SeenRequest {
   fault?: string;
   /** Status sent back (undefined for reset / hang / unfinished). */
   status?: number;
+  /** When the request arrived (`Date.now()`). */
+  at?: number;
 }
 
 function matches(rule: FaultRule, method: string, path: string, query: string): boolean {
@@ -86,6 +96,9 @@ function matches(rule: FaultRule, method: string, path: string, query: string): 
 function describeAction(a: FaultAction): string {
   if (typeof a === "string") return a;
   if ("status" in a) return `status ${a.status}${a.code ? ` ${a.code}` : ""}`;
+  if ("stallRequest" in a) return `stall request after ${a.stallRequest} bytes`;
+  if ("stallResponse" in a) return `stall response after ${a.stallResponse} bytes`;
+  if ("before" in a) return "hook";
   return `delay ${a.delayMs} ms`;
 }
 
@@ -173,7 +186,13 @@ export class FaultProxy {
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? "" : url.slice(q + 1);
     const method = req.method ?? "GET";
-    const seen: SeenRequest = { method, path, query, headers: { ...req.headers } };
+    const seen: SeenRequest = {
+      method,
+      path,
+      query,
+      headers: { ...req.headers },
+      at: Date.now(),
+    };
     this.requests.push(seen);
     const live = this.#rules.find((r) => r.left > 0 && matches(r.rule, method, path, query));
     if (live === undefined) return this.#forward(req, res, seen);
@@ -196,6 +215,31 @@ export class FaultProxy {
     }
     if (action === "corrupt") return this.#forward(req, res, seen, "corrupt");
     if (action === "lose-answer") return this.#forward(req, res, seen, "lose");
+    if ("stallRequest" in action) {
+      let got = 0;
+      this.#hanging.add(res);
+      res.once("close", () => this.#hanging.delete(res));
+      const onData = (chunk: Buffer) => {
+        got += chunk.byteLength;
+        if (got >= action.stallRequest) {
+          req.off("data", onData);
+          req.pause(); // the client's writes now fill the socket buffers and stop
+        }
+      };
+      req.on("data", onData);
+      return;
+    }
+    if ("stallResponse" in action) {
+      return this.#forward(req, res, seen, { stallAfter: action.stallResponse });
+    }
+    if ("before" in action) {
+      req.pause();
+      action.before(seen).then(
+        () => this.#forward(req, res, seen),
+        () => req.socket.destroy(),
+      );
+      return;
+    }
     if ("delayMs" in action) {
       const timer = setTimeout(() => this.#forward(req, res, seen), action.delayMs);
       res.once("close", () => clearTimeout(timer));
@@ -219,7 +263,7 @@ export class FaultProxy {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     seen: SeenRequest,
-    mode?: "corrupt" | "lose",
+    mode?: "corrupt" | "lose" | { stallAfter: number },
   ): void {
     const up = http.request({
       host: this.#upstream.hostname,
@@ -236,6 +280,19 @@ export class FaultProxy {
         return;
       }
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      if (typeof mode === "object") {
+        // send the first bytes, then nothing more (the connection stays open)
+        let sent = 0;
+        this.#hanging.add(res);
+        res.once("close", () => this.#hanging.delete(res));
+        upRes.on("data", (chunk: Buffer) => {
+          if (sent >= mode.stallAfter) return;
+          const part = chunk.subarray(0, mode.stallAfter - sent);
+          sent += part.byteLength;
+          res.write(part);
+        });
+        return;
+      }
       let flipped = mode !== "corrupt";
       upRes.on("data", (chunk: Buffer) => {
         if (!flipped && chunk.byteLength > 0) {

@@ -355,25 +355,53 @@ describeS3("S3 retries and integrity through a fault proxy", (config) => {
   });
 
   for (const size of [2000, 11 * MiB]) {
-    it(`a corrupted download (${size > MiB ? "multipart object" : "single PUT object"}) is CORRUPT_DOWNLOAD; the old file stays, no temporary file`, async () => {
+    const kind = size > MiB ? "multipart object" : "single PUT object";
+    it(`a one-off flipped byte in a download (${kind}) is retried to success and counted`, async () => {
       const store = makeStore();
       try {
         const f = await oneFile(size);
         const storage = storageOn(store);
         await storage.push(f.name, { localPathPrefix: f.dir });
+        const out = join(tmp, `flip-${n}`);
+        proxy.reset();
+        proxy.addRule({ method: "GET", path: f.key, times: 1, action: "corrupt" });
+        const summary = await storage.pull(f.name, { localBaseDir: out });
+        expect(proxy.requests.some((r) => r.fault === "corrupt")).toBe(true);
+        expect(proxy.count({ method: "GET", path: f.key })).toBe(2);
+        expect(summary.syncedFiles.length).toBe(1);
+        expect(summary.retriedFiles.map((r) => r.file.name)).toEqual([f.key]);
+        expect((summary.toJSON().retried_files as unknown[]).length).toBe(1);
+        expect(md5Of(await readFile(join(out, f.name)))).toBe(md5Of(f.data));
+        expect(await leftovers(out)).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it(`a download corrupted on every attempt (${kind}) is CORRUPT_DOWNLOAD after maxAttempts; the old file stays, no temporary file`, async () => {
+      const store = makeStore({ maxAttempts: 3 });
+      try {
+        const f = await oneFile(size);
+        const storage = new RemoteStorage(
+          { provider: "s3", bucket, basePath: "ns", maxAttempts: 3 },
+          { store, events: QUIET },
+        );
+        await storage.push(f.name, { localPathPrefix: f.dir });
         const out = join(tmp, `corrupt-${n}`);
         await mkdir(out, { recursive: true });
         await writeFile(join(out, f.name), "old content\n");
         proxy.reset();
-        proxy.addRule({ method: "GET", path: f.key, times: 1, action: "corrupt" });
+        proxy.addRule({ method: "GET", path: f.key, action: "corrupt" });
         const err = await rejectionOf(storage.pull(f.name, { localBaseDir: out, force: true }));
         expect(err).toBeInstanceOf(StorageError);
         expect((err as StorageError).code).toBe("CORRUPT_DOWNLOAD");
         expect(err.message).toContain(f.key);
-        expect(proxy.requests.some((r) => r.fault === "corrupt")).toBe(true);
+        expect(err.message).toContain("3 attempt(s)");
+        expect(proxy.count({ method: "GET", path: f.key })).toBe(3);
         expect(await readFile(join(out, f.name), "utf8")).toBe("old content\n");
         expect(await leftovers(out)).toEqual([]);
         // Without the fault the same pull succeeds.
+        proxy.reset();
         await storage.pull(f.name, { localBaseDir: out, force: true });
         expect(md5Of(await readFile(join(out, f.name)))).toBe(md5Of(f.data));
       } finally {

@@ -243,6 +243,8 @@ describe("TransactionSummary", () => {
       "failed_files",
       "files_to_delete",
       "deleted_files",
+      "retried_files",
+      "skipped_files",
     ]);
     expect(j.matched_source_files).toHaveLength(6);
     expect(j.unresolvable_collisions.coll).toEqual([{
