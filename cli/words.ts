@@ -24,6 +24,17 @@ const REPLACEMENTS: readonly [RegExp, string][] = [
   // the CLI's hint says these in its own words (and only once)
   [/ ?\((?:pass existOk(?: to accept it)?|run `accsr create-bucket`)\)/g, ""],
   [/\bpass existOk\b/g, "leave out --no-exist-ok"],
+  [
+    /\(run the push again with force to upload the current content\)/g,
+    "(run the push again with --force to upload the current content)",
+  ],
+  [/\bmore than maxDelete=(\d+)/g, "more than --max-delete $1"],
+  [
+    /\(raise the limit after checking the dry run\)/g,
+    "(raise --max-delete after checking --dry-run)",
+  ],
+  [/\(pass a directory as localBaseDir\)/g, "(pass a directory to --to)"],
+  [/ under local path prefix "([^"]*)"/g, ' in "$1"'],
   [/\bpass localPathPrefix\b/g, "pass --local-path-prefix"],
   [/\bnot inside localPathPrefix\b/g, "not inside --local-path-prefix"],
   [/\bcall getExistingPath with create: true\b/g, "create it"],

@@ -288,3 +288,30 @@ describe("--json keeps its shape; --json=summary gives only the counts", () => {
     }
   });
 });
+
+describe("cliWords", () => {
+  it("turns the library's option names into the CLI's flags", async () => {
+    const { cliWords } = await import("../../cli/words.ts");
+    const cases: [string, string][] = [
+      [
+        "Cannot push: 1 file(s) differ on the remote and force is false, nothing was transferred (pass force to overwrite, or run a dry run to inspect): a",
+        "--force",
+      ],
+      ['Cannot create bucket "b" in x: it already exists (pass existOk to accept it)', ""],
+      ['Cannot push "a": it is not inside localPathPrefix "/p" (x)', "--local-path-prefix"],
+      [
+        "This transaction plans 3 deletions, more than maxDelete=2, and would be refused",
+        "--max-delete 2",
+      ],
+      ['Cannot pull into "d": a file (pass a directory as localBaseDir)', "--to"],
+      ["would not succeed without force=True", "--force"],
+      ["Skipping push because dryrun=True", "--dry-run"],
+    ];
+    for (const [library, flag] of cases) {
+      const cli = cliWords(library);
+      expect(cli).not.toMatch(LIBRARY_WORDS);
+      expect(cli).not.toMatch(/\b(maxDelete|localBaseDir|force=True)\b/);
+      if (flag) expect(cli).toContain(flag);
+    }
+  });
+});

@@ -23,13 +23,20 @@ async function captured(fn: () => Promise<void>): Promise<string> {
     warn: console.warn,
     error: console.error,
   };
-  const write = (chunk: unknown) => {
-    chunks.push(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk as Uint8Array));
-    return true;
-  };
+  // only text: under `node --test` the runner's own protocol goes through stdout as bytes,
+  // and is passed on
+  const writer =
+    (original: typeof process.stdout.write, stream: NodeJS.WriteStream) =>
+    (chunk: unknown, ...rest: unknown[]) => {
+      if (typeof chunk === "string") {
+        chunks.push(chunk);
+        return true;
+      }
+      return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+    };
   const grab = (...args: unknown[]) => chunks.push(args.map(String).join(" "));
-  process.stdout.write = write as typeof process.stdout.write;
-  process.stderr.write = write as typeof process.stderr.write;
+  process.stdout.write = writer(saved.out, process.stdout) as typeof process.stdout.write;
+  process.stderr.write = writer(saved.err, process.stderr) as typeof process.stderr.write;
   console.log =
     console.info =
     console.warn =
