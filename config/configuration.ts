@@ -1,5 +1,5 @@
 /**
- * {@linkcode ConfigurationBase}: a configuration read from a hierarchy of JSON/YAML files.
+ * {@linkcode ConfigurationBase}: a configuration read from a hierarchy of JSON, YAML and TOML files.
  *
  * @module
  */
@@ -192,12 +192,16 @@ interface SourceLayer extends ConfigLayer {
 const DEFAULT_CONFIG_FILES = ["config.json", "config_local.json"] as const;
 
 /**
- * A configuration read from a hierarchy of JSON and YAML files (by default `config.json`
+ * A configuration read from a hierarchy of JSON, YAML and TOML files (by default `config.json`
  * then `config_local.json` in the working directory), merged deeply, later files winning.
  * Subclass it and add getters that call {@linkcode ConfigurationBase.prototype.getEntry}.
  *
- * Loading is synchronous and happens once, in the constructor. String values `"env:NAME"`
- * (or `"env:NAME:-fallback"`) are resolved from the environment at every access, never stored.
+ * Loading is synchronous and happens once, in the constructor: the `.env` files (`envFiles`),
+ * the files with their profile files (`profile`, default `ACCSR_PROFILE`), then the override
+ * variables (`envPrefix`, default `ACCSR__`). String values `"env:NAME"` (or
+ * `"env:NAME:-fallback"`) are resolved at every access, never stored; when `NAME` is unset the
+ * file named by `NAME_FILE` is read. {@linkcode ConfigurationBase.prototype.check} lists every
+ * problem (unset variables, unknown keys, schema issues) without throwing.
  *
  * A subclass may declare a Standard Schema v1 validator as `static schema = …` or as a getter
  * `get schema()`; the configuration (markers resolved) is checked in the constructor. (An

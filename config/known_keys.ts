@@ -31,6 +31,8 @@ export const REMOTE_STORAGE_KEYS: readonly string[] = Object.freeze([
   "usePbar",
   "log_level", // accepted (and ignored) for accsr's config files
   "root",
+  "configDirectory", // what a relative root resolves against
+  "config_directory",
   "session_token",
   "sessionToken",
   "multipart_threshold",
@@ -76,7 +78,8 @@ export const KNOWN_SECTION_KEYS: Readonly<Record<string, readonly string[]>> = O
  */
 export function closestKnownKey(key: string, known: readonly string[]): string | undefined {
   const squash = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
-  const same = known.find((k) => squash(k) === squash(key));
+  const same = known.find((k) => k.toLowerCase() === key.toLowerCase()) ??
+    known.find((k) => squash(k) === squash(key));
   if (same !== undefined) return same;
   let best: string | undefined;
   let bestDistance = Math.min(3, Math.ceil(key.length / 2));

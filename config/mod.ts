@@ -1,18 +1,24 @@
 /**
- * Configuration from a hierarchy of JSON and YAML files, the TypeScript port of `accsr.config`.
+ * Configuration from a hierarchy of JSON, YAML and TOML files, the TypeScript port of
+ * `accsr.config`, with profiles, override variables, secret files, `.env` files and a
+ * pre-flight check.
  *
  * Precedence, lowest first:
  *
  * | layer | example | note |
  * |---|---|---|
- * | `config.json` | committed defaults | any of `.json`, `.yaml`, `.yml` |
+ * | `config.json` | committed defaults | any of `.json`, `.yaml`, `.yml`, `.toml` |
+ * | `config.<profile>.json` | `config.production.toml` | `profile` option or `ACCSR_PROFILE` |
  * | `config_local.json` | git-ignored overrides, secrets | later files win |
- * | `"env:NAME"` values | `"secret": "env:S3_SECRET"` | read from the environment at every access |
+ * | `config_local.<profile>.json` | `config_local.production.yml` | right after its file |
+ * | `ACCSR__KEY__KEY` variables | `ACCSR__REMOTE_STORAGE__BUCKET=b` | `envPrefix`; read at load |
+ * | `"env:NAME"` values | `"secret": "env:S3_SECRET"` | resolved at every access |
  *
  * Objects merge deeply; arrays and scalars are replaced; missing files are skipped; nothing
- * read at all is a `ConfigError`. `"env:NAME:-fallback"` gives `fallback` when `NAME` is unset
- * or empty. Loading is synchronous.
- *
+ * read at all is a `ConfigError`. An `"env:NAME"` value reads `NAME` (the environment, then the
+ * `envFiles`), else the file named by `NAME_FILE`, else the `:-fallback` (also used when `NAME`
+ * is empty), else it is unset (`undefined`; listed by `check()`). Loading is synchronous.
+
  * @example
  * ```ts
  * import { ConfigProvider, DefaultDataConfiguration } from "./mod.ts";
