@@ -624,3 +624,75 @@ export function mirrorOptionsOf(
     ignoreFiles: parsed.values["no-ignore-files"] !== true,
   };
 }
+
+/**
+ * Checks the path arguments: an empty path is refused for every command (`.` means "all"),
+ * and a remote path (an argument named `remote-path`) with `..`, `.` or empty segments
+ * (`a//b`) is refused, so nothing is ever sent with such a key prefix. A leading `/`, a
+ * leading `./` and one trailing `/` are fine.
+ *
+ * @throws {UsageError} An empty path or a remote path with a bad segment.
+ *
+ * @example
+ * ```ts
+ * import { checkPathArgs, type ParsedCommand, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["pull", "data/raw/"], COMMAND_SPECS) as ParsedCommand;
+ * checkPathArgs(p); // fine; "../x", "a//b" and "" throw a UsageError
+ * ```
+ */
+export function checkPathArgs(parsed: ParsedCommand): void {
+  const specs = parsed.command.args;
+  parsed.positionals.forEach((value, i) => {
+    const spec = specs[Math.min(i, specs.length - 1)];
+    if (spec === undefined || !/(^|-)path$/.test(spec.name)) return;
+    if (value === "") {
+      throw new UsageError(
+        `<${spec.name}> is empty (use "." for everything below ${
+          spec.name === "remote-path" ? "the base path" : "the working directory"
+        })`,
+        parsed.command,
+      );
+    }
+    if (spec.name !== "remote-path") return;
+    const inner = value.replace(/\\/g, "/").replace(/^\/+/, "").replace(/^(\.\/)+/, "")
+      .replace(/\/$/, "");
+    if (inner === "" || inner === ".") return;
+    const bad = inner.split("/").find((s) => s === "" || s === "." || s === "..");
+    if (bad !== undefined) {
+      throw new UsageError(
+        `<remote-path> "${value}" has ${
+          bad === "" ? "an empty segment (//)" : `a "${bad}" segment`
+        }; remote paths are keys below the base path (e.g. "data/raw")`,
+        parsed.command,
+      );
+    }
+  });
+}
+
+/**
+ * Checks the `--endpoint` value: a URL with the scheme `http` or `https`.
+ *
+ * @throws {UsageError} Not a URL, or another scheme (`htp://…`).
+ *
+ * @example
+ * ```ts
+ * import { endpointOf, type ParsedCommand, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["ls", "--endpoint", "http://127.0.0.1:9000"], COMMAND_SPECS) as ParsedCommand;
+ * endpointOf(p); // "http://127.0.0.1:9000"
+ * ```
+ */
+export function endpointOf(parsed: ParsedCommand): string | undefined {
+  const raw = parsed.values.endpoint;
+  if (typeof raw !== "string") return undefined;
+  // Azure accepts connection strings here; only URL-looking values are checked
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1];
+  if (scheme !== undefined && !/^https?$/i.test(scheme)) {
+    throw new UsageError(
+      `option "--endpoint" has the unsupported scheme "${scheme}" in "${raw}" (use http:// or https://)`,
+      parsed.command,
+    );
+  }
+  return raw;
+}

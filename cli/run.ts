@@ -14,7 +14,9 @@ import {
 } from "../errors.ts";
 import { TransactionSummary } from "../storage/mod.ts";
 import {
+  checkPathArgs,
   concurrencyOf,
+  endpointOf,
   mirrorOptionsOf,
   parseCommandLine,
   patternsOf,
@@ -121,6 +123,8 @@ export async function run(argv: readonly string[], io: RunIO = {}): Promise<numb
     // option values are checked before anything is read or connected
     patternsOf(parsed);
     concurrencyOf(parsed);
+    checkPathArgs(parsed);
+    endpointOf(parsed);
     mirrorOptionsOf(parsed);
     profileOf(parsed);
     ctx = new CommandContext(parsed, out);
@@ -180,10 +184,13 @@ function reportInterrupt(
   return interrupt.exitCode;
 }
 
-/** An invalid bucket name (from a flag or a file) is a usage error: exit 2, like a bad flag. */
+/**
+ * An invalid bucket name or an endpoint with an unsupported scheme (from a flag or a file) is
+ * a usage error: exit 2, like a bad flag.
+ */
 function isBadName(e: unknown): boolean {
   return e instanceof ConfigError && e.code === "INVALID_STORAGE_CONFIG" &&
-    /config "bucket": invalid name/.test(e.message);
+    /config "bucket": invalid name|config "endpoint": .* unsupported scheme/.test(e.message);
 }
 
 /**
@@ -243,6 +250,12 @@ function hintOf(e: unknown, ctx: CommandContext | undefined): string {
         return "leave out --no-exist-ok to accept an existing bucket";
       case "ACCESS_DENIED":
         return 'check the key and secret; "accsr config --explain" shows where they come from';
+      case "NO_SPACE":
+        return '"df -h" shows the free space; --to DIR pulls into another folder';
+      case "PERMISSION_DENIED":
+        return "--to DIR pulls into a folder you can write";
+      case "ENDPOINT_NOT_TLS":
+        return 'set the endpoint with http:// (--endpoint or "endpoint" in the config)';
       case "ENDPOINT_UNREACHABLE":
         return "check --endpoint and that the server is running";
     }

@@ -10,6 +10,7 @@ import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:
 import * as path from "node:path";
 import { AccsrError, MaxDeleteExceededError, StorageError, SyncConflictError } from "../errors.ts";
 import { md5Bytes, md5sum } from "../loading/md5.ts";
+import { localDiskFailure } from "./local_errors.ts";
 import { toRemoteObject } from "./plan.ts";
 import { runPool } from "./pool.ts";
 import { readableSize, type SyncEvents } from "./progress.ts";
@@ -233,6 +234,16 @@ async function upload(
     remoteHash: o.remoteHashExtractor ? o.remoteHashExtractor(remoteObj) : remoteObj.hash,
     displayPath: obj.displayPath,
   });
+}
+
+/** Bytes still to write: every file to sync not synced yet (`current` included). */
+function remainingBytes(summary: TransactionSummary, current: SyncObject): number {
+  const done = new Set(summary.syncedFiles.map((f) => f.name));
+  let n = 0;
+  for (const f of summary.filesToSync) {
+    if (!done.has(f.name) || f === current) n += f.getBytesTransferred();
+  }
+  return n;
 }
 
 /** After a lost create/overwrite race: the object, when it already holds exactly `md5`. */
@@ -476,7 +487,10 @@ export async function applyPlan(
       o.events.fileDone?.(synced, n, total);
       return synced;
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
+      const local = direction === "pull" && !o.signal?.aborted
+        ? await localDiskFailure(e, obj.localPath!, remainingBytes(summary, obj))
+        : undefined;
+      const err = local ?? (e instanceof Error ? e : new Error(String(e)));
       summary.failedFiles.push({ file: obj, error: err });
       o.events.fileDone?.(obj, n, total, err);
       throw err;
@@ -492,8 +506,12 @@ export async function applyPlan(
     return summary;
   }
   const first = failures[0]?.error;
-  const suffix =
-    `${summary.syncedFiles.length} of ${total} file(s) were transferred; run the ${direction} again to finish`;
+  // a full disk or a write-protected folder: the message says what to do before a rerun
+  const local = first instanceof StorageError &&
+    (first.code === "NO_SPACE" || first.code === "PERMISSION_DENIED");
+  const suffix = `${summary.syncedFiles.length} of ${total} file(s) were transferred${
+    local ? "" : `; run the ${direction} again to finish`
+  }`;
   if (first === undefined || o.signal?.aborted) {
     const err = new StorageError(`Cannot ${direction}: aborted (${suffix})`, {
       code: "ABORTED",

@@ -284,10 +284,18 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     if (provider === "azure_blobs" && c.key && local) endpoint += `/${String(c.key)}`;
   }
   if (endpoint !== undefined && provider !== "azure_blobs") {
+    let url: URL;
     try {
-      new URL(endpoint);
+      url = new URL(endpoint);
     } catch {
       throw bad("endpoint", `"${endpoint}" is not a URL`, "use e.g. http://127.0.0.1:9000");
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw bad(
+        "endpoint",
+        `"${endpoint}" has the unsupported scheme "${url.protocol.slice(0, -1)}"`,
+        "use http:// or https://",
+      );
     }
   }
   const usePbar = c.usePbar ?? c.use_pbar ?? true;

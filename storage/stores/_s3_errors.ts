@@ -171,6 +171,19 @@ export function toStorageError(error: unknown, ctx: S3ErrorContext): StorageErro
       "the file changed while uploading? retry",
     );
   }
+  if (
+    ctx.endpoint.startsWith("https:") &&
+    (code === "ERR_SSL_WRONG_VERSION_NUMBER" ||
+      causeCode(error) === "ERR_SSL_WRONG_VERSION_NUMBER" ||
+      /wrong version number|InvalidContentType/.test(e.message ?? ""))
+  ) {
+    return fail(
+      "ENDPOINT_NOT_TLS",
+      `the endpoint ${ctx.endpoint} does not speak https`,
+      `use ${ctx.endpoint.replace(/^https:/, "http:")}`,
+      undefined,
+    );
+  }
   const netCode = networkCode(error);
   if (netCode !== undefined && NETWORK_UNREACHABLE.has(netCode)) {
     return fail(
@@ -202,6 +215,17 @@ export function toStorageError(error: unknown, ctx: S3ErrorContext): StorageErro
     ? `: ${e.message}`
     : "";
   return fail("STORAGE_ERROR", `${described}${message}`);
+}
+
+/** The `code` of the first error in the cause chain that has one. */
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const c = current as { code?: unknown; cause?: unknown };
+    if (typeof c.code === "string") return c.code;
+    current = c.cause;
+  }
+  return undefined;
 }
 
 /** The Node-style error code (`ECONNREFUSED`…) of `error` or of one of its causes. */
