@@ -19,7 +19,7 @@ import {
   remoteText,
   writeTree,
 } from "./_providers.ts";
-import { IGNORE_TREE, IGNORE_TREE_KEPT } from "./ignore_files_test.ts";
+import { IGNORE_TREE, IGNORE_TREE_KEPT } from "./_ignore_tree.ts";
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 
