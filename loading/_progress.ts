@@ -4,7 +4,7 @@
  * @module
  */
 import process from "node:process";
-// @ts-types="npm:@types/cli-progress@^3.11.6"
+// @ts-types="../_types/cli_progress.d.ts"
 import cliProgress from "npm:cli-progress@^3.12.0";
 
 /** The part of cli-progress's `SingleBar` we use (the package ships no types). */

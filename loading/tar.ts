@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import { extract as tarExtract, type Header } from "npm:tar-stream@^3.2.2";
-// @ts-types="npm:@types/unbzip2-stream@^1.4.3"
+// @ts-types="../_types/unbzip2_stream.d.ts"
 import unbzip2Stream from "npm:unbzip2-stream@^1.4.3";
 import * as xzDecompress from "npm:xz-decompress@^0.2.3";
 import { AccsrError, LoadingError } from "../errors.ts";

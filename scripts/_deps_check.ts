@@ -116,6 +116,13 @@ export function checkDependencies(input: DepsInput): string[] {
         continue;
       }
       const npm = specifier.startsWith("npm:") ? parseNpmSpecifier(specifier) : undefined;
+      if (library && npm?.name.startsWith("@types/")) {
+        problems.push(
+          `${where}: "${specifier}": @types packages pull @types/node into the module graph and ` +
+            `\`deno doc --lint\` then warns ~60 times; type the import with a small local ` +
+            `declaration instead (// @ts-types="../_types/x.d.ts", see _types/)`,
+        );
+      }
       if (npm) {
         const key = mapKeyOfPackage.get(npm.name);
         if (key) usedKeys.add(key);

@@ -54,6 +54,9 @@ const DESCRIPTION =
   "utilities — a TypeScript port of the Python library accsr.";
 /** Packages tests may use that never become runtime dependencies (nor do `@types/*`). */
 const NEVER_RUNTIME_DEPENDENCIES = new Set(["expect", "@types/node"]);
+/** The package's README, for Node users (the project README is about the repository). */
+const NPM_README = "docs/npm/README.md";
+const KEYWORDS = ["s3", "azure-blob-storage", "gcs", "sync", "config", "data", "accsr", "deno"];
 /** TypeScript libs matching what Node 20 implements (ES2023 + Symbol.dispose/asyncDispose). */
 const LIB = ["ES2023", "ESNext.Disposable"];
 
@@ -128,6 +131,39 @@ async function entryPoints(root: string, denoJson: DenoJson) {
     throw new BuildError("no entry point exists: nothing to build");
   }
   return { subpaths, bin };
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * `repository`, `homepage` and `bugs` of package.json, from `ACCSR_REPOSITORY_URL`, GitHub
+ * Actions (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`: what `npm publish --provenance` checks
+ * the field against) or the `origin` remote of the checkout; undefined when none is known.
+ */
+async function repository(root: string): Promise<Record<string, unknown> | undefined> {
+  let url = process.env.ACCSR_REPOSITORY_URL;
+  if (!url && process.env.GITHUB_REPOSITORY) {
+    url = `${
+      process.env.GITHUB_SERVER_URL ?? "https://github.com"
+    }/${process.env.GITHUB_REPOSITORY}`;
+  }
+  if (!url) {
+    const r = await run("git", ["-C", root, "remote", "get-url", "origin"], root)
+      .catch(() => ({ code: 1, output: "" }));
+    if (r.code === 0) url = r.output.trim();
+  }
+  if (!url) return undefined;
+  // git@github.com:o/r.git → https://github.com/o/r
+  const web = url.replace(/^git\+/, "").replace(/^git@([^:]+):/, "https://$1/")
+    .replace(/^ssh:\/\/git@/, "https://").replace(/\.git$/, "").replace(/\/$/, "");
+  if (!/^https?:\/\//.test(web)) return { repository: { type: "git", url } };
+  return {
+    homepage: `${web}#readme`,
+    bugs: { url: `${web}/issues` },
+    repository: { type: "git", url: `git+${web}.git` },
+  };
 }
 
 /** `dependencies` entries (import name → range or `npm:` alias) for the npm packages used. */
@@ -389,6 +425,20 @@ async function main() {
 
   // ── 2. toolchain ───────────────────────────────────────────────────────────────────
   const tscPath = process.env.TSC ?? join(root, "tools", "node_modules", ".bin", "tsc");
+  if (!await exists(tscPath) && !process.env.TSC) {
+    // a fresh clone: install the pinned tools (typescript, azurite) as the test task does
+    log("no tsc in tools/node_modules: running `npm ci --prefix tools` …");
+    const r = await run(
+      "npm",
+      ["ci", "--prefix", join(root, "tools"), "--no-audit", "--no-fund", "--loglevel=error"],
+      root,
+    ).catch((e) => ({ code: 1, output: `cannot run npm: ${(e as Error).message}` }));
+    if (r.code !== 0) throw new BuildError(`npm ci --prefix tools failed:\n${r.output}`);
+    await copyFile(
+      join(root, "tools", "package-lock.json"),
+      join(root, "tools", "node_modules", ".accsr-installed-lock"),
+    );
+  }
   if (!await exists(tscPath)) {
     throw new BuildError(`no tsc at ${tscPath}: run \`npm ci --prefix tools\` (or set TSC=…)`);
   }
@@ -468,9 +518,17 @@ async function main() {
     await rm(out, { recursive: true, force: true });
     const esm = join(out, "esm");
     await cp(join(stage, "lib"), esm, { recursive: true });
+    // entry points reference @types/node (a dependency): our declarations use Node's types
+    // (streams, Buffer, AsyncDisposable), and a consumer may compile with `"types": []` (the
+    // `tsc --init` default) or an ES2022 lib
+    const entryDts = new Set(libRoots.map((p) => join(esm, p.replace(/\.ts$/, ".d.ts"))));
     for (const f of await walk(esm)) {
       if (/\.d\.[mc]?ts$/.test(f)) {
-        await writeFile(f, rewriteDtsSpecifiers(await readFile(f, "utf8")));
+        let text = rewriteDtsSpecifiers(await readFile(f, "utf8"));
+        if (entryDts.has(f) && !/^\/\/\/\s*<reference\s+types="node"/m.test(text)) {
+          text = `/// <reference types="node" />\n${text}`;
+        }
+        await writeFile(f, text);
       }
     }
     if (bin) {
@@ -490,25 +548,48 @@ async function main() {
     }
     exportsField["./package.json"] = "./package.json";
     const mainEntry = subpaths.find((s) => s.subpath === ".");
+    const repo = await repository(root);
+    if (!repo) {
+      warn(
+        "no repository URL (no `origin` remote, not on GitHub Actions, ACCSR_REPOSITORY_URL " +
+          "unset): package.json gets no repository field (npm publish --provenance needs it)",
+      );
+    }
+    const typesNodeRange = parseNpmSpecifier(denoJson.imports?.["@types/node"] ?? "")?.range;
     const pkg = {
       name: PACKAGE_NAME,
       version: denoJson.version,
       description: denoJson.description ?? DESCRIPTION,
+      keywords: KEYWORDS,
       license: denoJson.license ?? "MIT",
+      ...(repo ?? {}),
       type: "module",
       ...(mainEntry
         ? { main: `${emitted(mainEntry.source)}.js`, types: `${emitted(mainEntry.source)}.d.ts` }
         : {}),
       exports: exportsField,
-      ...(bin ? { bin: { [BIN_NAME]: `${emitted(bin)}.js` } } : {}),
-      files: ["esm/"],
+      // without "./": npm publish rewrites (and warns about) "./esm/cli.js"
+      ...(bin ? { bin: { [BIN_NAME]: `${emitted(bin).slice(2)}.js` } } : {}),
+      files: ["esm/", "README.md", "CHANGELOG.md", "LICENSE"],
       engines: { node: ">=20" },
-      dependencies,
+      // types of the declarations (see above); any version from the one we build with on, so
+      // that it dedupes with the consumer's own @types/node
+      dependencies: sortKeys({
+        ...dependencies,
+        "@types/node": `>=${(typesNodeRange ?? "20").replace(/^[\^~>=]+/, "")}`,
+      }),
+      publishConfig: { access: "public" },
     };
     await writeFile(join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-    for (const doc of ["README.md", "LICENSE"]) {
-      if (await exists(join(root, doc))) await copyFile(join(root, doc), join(out, doc));
-      else warn(`${doc} does not exist yet: not in the package`);
+    // the package's own README (for Node users), the project's CHANGELOG and LICENSE
+    for (
+      const [from, to] of [[NPM_README, "README.md"], ["CHANGELOG.md", "CHANGELOG.md"], [
+        "LICENSE",
+        "LICENSE",
+      ]]
+    ) {
+      if (await exists(join(root, from))) await copyFile(join(root, from), join(out, to));
+      else warn(`${from} does not exist: the package has no ${to}`);
     }
     const problems = await verifyEmitted(esm, dependencies);
     if (problems.length > 0) {

@@ -37,7 +37,9 @@ step "quality gates: fmt, lint, check, doc, publish"
 deno fmt --check
 deno lint
 deno check mod.ts cli.ts tests/ scripts/ examples/
-deno doc --lint mod.ts config/mod.ts storage/mod.ts loading/mod.ts cli/mod.ts
+doc_out=$(deno doc --lint mod.ts config/mod.ts storage/mod.ts loading/mod.ts cli/mod.ts 2>&1) || { echo "$doc_out" >&2; exit 1; }
+echo "$doc_out"
+if grep -qi "warning" <<<"$doc_out"; then echo "error: deno doc --lint printed warnings (see above)" >&2; exit 1; fi
 deno publish --dry-run --allow-dirty
 deno run -A scripts/check_deps.ts   # no bare specifiers in library code, no unused dependencies
 

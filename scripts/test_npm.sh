@@ -83,13 +83,39 @@ node -e '
   if (!files.has("README.md")) console.log("WARNING: README.md is not in the tarball");
   const cli = files.get("esm/cli.js");
   if (cli && (cli.mode & 0o111) === 0) problems.push("esm/cli.js is not executable");
-  const stray = [...files.keys()].filter((f) => !/^(esm\/|package\.json$|README\.md$|LICENSE$)/.test(f));
+  for (const f of ["CHANGELOG.md", "README.md"]) if (!files.has(f)) problems.push(`missing ${f}`);
+  const stray = [...files.keys()].filter((f) => !/^(esm\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$)/.test(f));
   if (stray.length) problems.push(`unexpected files: ${stray.join(", ")}`);
   if ([...files.keys()].some((f) => /_test\.(js|d\.ts)$|^test\//.test(f))) problems.push("tests in tarball");
   console.log(`${p.filename}: ${p.entryCount} files, ${(p.size / 1024).toFixed(1)} KiB packed, ` +
     `${(p.unpackedSize / 1024).toFixed(1)} KiB unpacked`);
   if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
 ' "$WORK/pack.json" || check_failed "tarball content"
+
+section "npm publish --dry-run"
+# clean = exit 0 and no warning, except the one about not being logged in to the registry
+if PUB=$(cd "$ROOT/npm" && npm publish --dry-run 2>&1); then
+  WARNINGS=$(grep -i 'npm warn' <<<"$PUB" | grep -v 'requires you to be logged in' || true)
+  if [ -n "$WARNINGS" ]; then check_failed "npm publish --dry-run warned: $WARNINGS"; else echo "clean"; fi
+else
+  printf '%s\n' "$PUB" | tail -n 20
+  check_failed "npm publish --dry-run failed"
+fi
+node -e '
+  const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const problems = [];
+  if (p.name !== "accsr") problems.push(`name ${p.name}`);
+  for (const k of ["version", "description", "license", "exports", "bin", "engines", "files", "types"]) {
+    if (!p[k]) problems.push(`no ${k}`);
+  }
+  for (const [sub, e] of Object.entries(p.exports)) {
+    if (typeof e === "object" && Object.keys(e)[0] !== "types") problems.push(`exports["${sub}"]: "types" must come first`);
+  }
+  if (!p.dependencies?.["@types/node"]) problems.push("@types/node is not a dependency (the declarations use Node types)");
+  if (!p.repository) console.log("note: no repository field (set by the build from the origin remote or GitHub Actions)");
+  if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
+' "$ROOT/npm/package.json" || check_failed "package.json metadata"
+grep -q "npx accsr" "$ROOT/npm/README.md" || check_failed "npm/README.md is not the README for Node users"
 
 # ── install ──────────────────────────────────────────────────────────────────────────────
 section "install the tarball into a consumer project"
@@ -124,6 +150,30 @@ if GOT=$(cd "$CONSUMER" && npx --no -- accsr --version); then
   grep -qF "$VERSION" <<<"$GOT" || check_failed "accsr --version printed '$GOT', expected $VERSION"
 else
   check_failed "accsr --version exited non-zero"
+fi
+
+section "CommonJS: require(\"accsr\") (Node 20.19+/22.12+)"
+if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) || (a === 20 && b >= 19) ? 0 : 1)'; then
+  CJS="$CONSUMER/cjs"
+  mkdir -p "$CJS"
+  echo '{ "name": "cjs-consumer", "private": true, "type": "commonjs" }' >"$CJS/package.json"
+  cat >"$CJS/index.js" <<'CJSEOF'
+const { RemoteStorage } = require("accsr");
+for (const sub of ["config", "storage", "loading", "cli"]) {
+  if (Object.keys(require(`accsr/${sub}`)).length === 0) throw new Error(`accsr/${sub} is empty`);
+}
+const fs = require("node:fs");
+fs.mkdirSync("results", { recursive: true });
+fs.writeFileSync("results/a.txt", "a\n");
+const storage = new RemoteStorage({ provider: "file", root: "store", bucket: "data" }, { events: { log: () => {} } });
+storage.createBucket({ existOk: true })
+  .then(() => storage.push("results"))
+  .then((s) => console.log(`require("accsr"): pushed ${s.syncedFiles.length} file(s)`));
+CJSEOF
+  (cd "$CJS" && node index.js 2>&1) | tee "$WORK/cjs.txt"
+  grep -q 'pushed 1 file' "$WORK/cjs.txt" || check_failed "require(\"accsr\") in a CommonJS project"
+else
+  echo "skipped: Node $(node --version) cannot require() ES modules"
 fi
 
 # roundtrip NAME CONFIG_JSON: create-bucket, push data, push again (no-op), pull to out/, compare
@@ -197,7 +247,7 @@ else
   else
     check_failed "node --test failed"
   fi
-  grep '^# \(tests\|pass\|fail\|cancelled\|skipped\)' "$WORK/tap.txt" | tr '\n' ' '
+  grep '^# \(tests\|pass\|fail\|cancelled\|skipped\)' "$WORK/tap.txt" | tr '\n' ' ' || true
   echo
 fi
 
@@ -216,6 +266,33 @@ if "$TSC" -p "$CONSUMER/tc/tsconfig.json" --pretty false --module preserve --mod
   echo "moduleResolution bundler: ok"
 else
   check_failed "type-check of tests/npm/consumer (moduleResolution bundler)"
+fi
+
+# our declarations must bring what they use: a consumer with the `tsc --init` defaults
+# ("types": [], verbatimModuleSyntax, …), one with "lib": ["ES2022"], and a CommonJS one
+mkdir -p "$CONSUMER/tc-init" "$CONSUMER/tc-es2022" "$CONSUMER/tc-cjs"
+cp "$NPM_TESTS/consumer/plain.ts.txt" "$CONSUMER/tc-init/index.ts"
+(cd "$CONSUMER/tc-init" && "$TSC" --init >/dev/null)
+if "$TSC" -p "$CONSUMER/tc-init" --noEmit --pretty false &&
+  "$TSC" -p "$CONSUMER/tc-init" --noEmit --skipLibCheck false --pretty false; then
+  echo "tsc --init defaults (with and without skipLibCheck): ok"
+else
+  check_failed "type-check of tests/npm/consumer/plain.ts.txt with the tsc --init defaults"
+fi
+cp "$NPM_TESTS/consumer/plain.ts.txt" "$CONSUMER/tc-es2022/index.ts"
+cp "$NPM_TESTS/consumer/tsconfig.es2022.json" "$CONSUMER/tc-es2022/tsconfig.json"
+if "$TSC" -p "$CONSUMER/tc-es2022" --pretty false; then
+  echo "lib ES2022, no types: ok"
+else
+  check_failed "type-check of tests/npm/consumer/plain.ts.txt with lib ES2022 and no types"
+fi
+echo '{ "private": true, "type": "commonjs" }' >"$CONSUMER/tc-cjs/package.json"
+cp "$NPM_TESTS/consumer/cjs.ts.txt" "$CONSUMER/tc-cjs/index.ts"
+(cd "$CONSUMER/tc-cjs" && "$TSC" --init >/dev/null)
+if "$TSC" -p "$CONSUMER/tc-cjs" --noEmit --skipLibCheck false --pretty false; then
+  echo "CommonJS consumer (import = require): ok"
+else
+  check_failed "type-check of tests/npm/consumer/cjs.ts.txt (CommonJS)"
 fi
 
 section "done"

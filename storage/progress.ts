@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-// @ts-types="npm:@types/cli-progress@^3.11.6"
+// @ts-types="../_types/cli_progress.d.ts"
 import type cliProgressTypes from "npm:cli-progress@^3.12.0";
 import type { SyncDirection, SyncObject } from "./summary.ts";
 
@@ -178,7 +178,7 @@ export function defaultReporter(options: DefaultReporterOptions): SyncEvents {
   const bar = options.usePbar && stream.isTTY === true;
   const level: LogLevel = options.logLevel ??
     (options.verbose === undefined ? logLevelFromEnv() : options.verbose ? "info" : "warn");
-  type Bar = cliProgressTypes.SingleBar;
+  type Bar = InstanceType<typeof cliProgressTypes.SingleBar>;
   let pbar: Bar | undefined;
   let done = 0;
   let filesDone = 0;

@@ -9,7 +9,7 @@ const base = (over: Partial<DepsInput> = {}): DepsInput => ({
       path: "config/load.ts",
       text: 'import YAML from "npm:yaml@^2.9.1";\nimport { join } from "node:path";\n' +
         'import { x } from "../errors.ts";\n' +
-        '// @ts-types="npm:@types/cli-progress@^3.11.6"\nimport p from "npm:cli-progress@^3.12.0";\n' +
+        '// @ts-types="../_types/cli_progress.d.ts"\nimport p from "npm:cli-progress@^3.12.0";\n' +
         'const m = () => import("npm:@aws-sdk/client-s3@^3.1169.0");',
     },
     { path: "tests/a_test.ts", text: 'import { expect } from "expect";' },
@@ -32,6 +32,17 @@ const base = (over: Partial<DepsInput> = {}): DepsInput => ({
 });
 
 describe("checkDependencies", () => {
+  it("rejects @types packages in library code (they pull @types/node into deno doc's graph)", () => {
+    const input = base();
+    input.sources.push({
+      path: "loading/t.ts",
+      text:
+        '// @ts-types="npm:@types/cli-progress@^3.11.6"\nimport p from "npm:cli-progress@^3.12.0";',
+    });
+    const problems = checkDependencies(input);
+    expect(problems).toEqual([expect.stringContaining('loading/t.ts:1: "npm:@types/cli-progress')]);
+  });
+
   it("accepts npm:name@range, node: and relative imports in library code, bare ones in tests", () => {
     expect(checkDependencies(base())).toEqual([]);
   });
