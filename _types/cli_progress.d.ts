@@ -34,8 +34,12 @@ export declare class SingleBar {
   start(total: number, startValue: number, payload?: Record<string, unknown>): void;
   /** Sets the value. */
   update(value: number, payload?: Record<string, unknown>): void;
+  /** Updates the payload only. */
+  update(payload: Record<string, unknown>): void;
   /** Adds to the value. */
   increment(step?: number, payload?: Record<string, unknown>): void;
+  /** Adds 1 to the value and updates the payload. */
+  increment(payload: Record<string, unknown>): void;
   /** Stops drawing. */
   stop(): void;
 }
