@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
 import { AccsrError, MaxDeleteExceededError, StorageError, SyncConflictError } from "../errors.ts";
@@ -59,6 +60,23 @@ interface TransferState {
   dirs: Map<string, Promise<unknown>>;
   /** Where retried transfers are counted. */
   summary: TransactionSummary;
+  /** Resume tokens of the planned large downloads (their partial files survive the sweep). */
+  resumable: Set<string>;
+  /** Partial files of dead runs found by the sweep: folder → token → path. */
+  partials: Map<string, Map<string, string>>;
+}
+
+/** Downloads at least this large keep their partial file when interrupted, and resume. */
+export const RESUMABLE_DOWNLOAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The token naming the partial file of a resumable download: the same object version (key,
+ * ETag, size) gives the same token, so the next run finds the file; another version does not.
+ */
+function resumeToken(remote: RemoteObject): string | undefined {
+  if (remote.size < RESUMABLE_DOWNLOAD_BYTES || !remote.etag) return undefined;
+  const h = createHash("sha256").update(`${remote.name}\0${remote.etag}\0${remote.size}`);
+  return `r-${h.digest("hex").slice(0, 20)}`;
 }
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
@@ -281,6 +299,7 @@ async function verifiedGet(
   tmp: string,
   o: ApplyOptions,
   st: TransferState,
+  resume: { resumeEtag?: string; keepPartial: boolean },
 ): Promise<{ size: number; md5: string }> {
   const remote = obj.remoteObj!;
   const attempts = Math.max(1, o.maxAttempts ?? 5);
@@ -293,6 +312,9 @@ async function verifiedGet(
     try {
       const got = await o.store.get(remote.name, tmp, {
         signal: o.signal,
+        // a corrupt resumed download is fetched anew
+        resumeEtag: attempt === 1 ? resume.resumeEtag : undefined,
+        keepPartial: resume.keepPartial,
         onProgress: (n) => {
           seen += n;
           if (seen > reported) {
@@ -336,16 +358,45 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
   let made = st.dirs.get(dir);
   if (made === undefined) {
     // once per folder: create it, and remove temporary files left by runs that died
-    made = mkdir(dir, { recursive: true }).then(() => removeStaleTempFiles(dir));
+    // (except the partial downloads this run can resume)
+    const found = new Map<string, string>();
+    st.partials.set(dir, found);
+    made = mkdir(dir, { recursive: true }).then(() =>
+      removeStaleTempFiles(dir, {
+        keep: (token) => st.resumable.has(token),
+        onKept: (token, p) => found.set(token, p),
+      })
+    );
     st.dirs.set(dir, made);
   }
   await made;
+  const token = resumeToken(remote);
   // Short and of bounded length: fits wherever the final name fits (no ENAMETOOLONG).
-  const tmp = path.join(dir, tempFileName());
+  const tmp = path.join(dir, tempFileName(token));
   let placed = false; // renamed into place: nothing left to remove
+  let keep = false; // an interrupted large download keeps its partial file
+  let resume = false;
+  const partial = token === undefined ? undefined : st.partials.get(dir)?.get(token);
+  if (partial !== undefined) {
+    st.partials.get(dir)!.delete(token!);
+    // claim the dead run's partial file (atomic: a concurrent run cannot claim it too)
+    resume = await rename(partial, tmp).then(() => true, () => false);
+  }
   trackTempFile(tmp);
   try {
-    const got = await verifiedGet(obj, tmp, o, st);
+    let got;
+    try {
+      got = await verifiedGet(obj, tmp, o, st, {
+        resumeEtag: resume ? remote.etag : undefined,
+        keepPartial: token !== undefined,
+      });
+    } catch (e) {
+      // kept for the next run, unless the user interrupted (Ctrl-C leaves nothing behind)
+      // or the bytes were wrong
+      keep = token !== undefined && !o.signal?.aborted &&
+        !(e instanceof StorageError && e.code === "CORRUPT_DOWNLOAD");
+      throw e;
+    }
     if (obj.existsLocally) {
       await rename(tmp, localPath);
       placed = true;
@@ -395,7 +446,7 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
       remoteHash: obj.remoteHash,
     });
   } finally {
-    if (!placed) await unlink(tmp).catch(() => {});
+    if (!placed && !keep) await unlink(tmp).catch(() => {});
     forgetTempFile(tmp);
   }
 }
@@ -468,7 +519,18 @@ export async function applyPlan(
     warned = true;
   };
   let counter = 0;
-  const state: TransferState = { dirs: new Map(), summary };
+  const state: TransferState = {
+    dirs: new Map(),
+    summary,
+    resumable: new Set(),
+    partials: new Map(),
+  };
+  if (direction === "pull") {
+    for (const f of files) {
+      const token = f.remoteObj && resumeToken(f.remoteObj);
+      if (token !== undefined) state.resumable.add(token);
+    }
+  }
   const results = await runPool(files, o.concurrency, async (obj) => {
     const n = ++counter;
     const size = readableSize(obj.getBytesTransferred());

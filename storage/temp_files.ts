@@ -124,8 +124,9 @@ export function isStaleTempFile(name: string, mtimeMs: number, now = Date.now())
 
 /**
  * Removes the stale temporary files ({@linkcode isStaleTempFile}) directly inside `dir`
- * (not below it) and returns their paths. Files of a running process, and resumable
- * partial downloads whose token `keep` accepts, stay. Never throws (a missing or
+ * (not below it) and returns their paths. Files of a running process stay, and so do the
+ * stale ones whose token `keep` accepts (resumable partial downloads; `onKept` is told
+ * about them). Never throws (a missing or
  * unreadable folder has nothing to remove).
  *
  * @example
@@ -137,7 +138,10 @@ export function isStaleTempFile(name: string, mtimeMs: number, now = Date.now())
  */
 export async function removeStaleTempFiles(
   dir: string,
-  options: { keep?: (token: string) => boolean } = {},
+  options: {
+    keep?: (token: string) => boolean;
+    onKept?: (token: string, path: string) => void;
+  } = {},
 ): Promise<string[]> {
   let names: string[];
   try {
@@ -149,8 +153,12 @@ export async function removeStaleTempFiles(
   for (const name of names) {
     if (!isTempFileName(name)) continue;
     const parsed = parseTempFileName(name);
-    if (parsed !== undefined && options.keep?.(parsed.token)) continue;
     const p = path.join(dir, name);
+    if (parsed !== undefined && options.keep?.(parsed.token)) {
+      // a partial download of a dead run that this run may resume
+      if (isStaleTempFile(name, 0)) options.onKept?.(parsed.token, p);
+      continue;
+    }
     try {
       const st = parsed === undefined ? await stat(p) : undefined;
       if (!isStaleTempFile(name, st?.mtimeMs ?? 0)) continue;

@@ -22,6 +22,7 @@ import type {
   CompleteInput,
   ObjectHeaders,
   PutObjectInput,
+  RangeRequest,
   S3Ops,
 } from "./_s3_ops.ts";
 import { childText, type ListPage, parseListObjectsV2, parseXml } from "./_s3_xml.ts";
@@ -106,6 +107,8 @@ export interface FastRequest {
   body?: Uint8Array;
   /** Cancels the request and its retries. */
   signal?: AbortSignal;
+  /** Extra headers computed before each attempt (e.g. the `Range` of a resumed download). */
+  headersFor?: () => Record<string, string>;
 }
 
 /**
@@ -183,9 +186,18 @@ export class FastS3 implements S3Ops {
   }
 
   /** `GetObject`: `consume` reads the body; on a transient failure it is called again. */
-  get(key: string, consume: BodyConsumer, signal?: AbortSignal): Promise<void> {
+  get(
+    key: string,
+    consume: BodyConsumer,
+    signal?: AbortSignal,
+    range?: () => RangeRequest | undefined,
+  ): Promise<void> {
+    const headersFor = range === undefined ? undefined : (): Record<string, string> => {
+      const r = range();
+      return r === undefined ? {} : { range: `bytes=${r.offset}-`, "if-match": `"${r.etag}"` };
+    };
     return this.#withRetries(
-      { method: "GET", key, signal },
+      { method: "GET", key, signal, headersFor },
       (res, body) => consume(objectHeaders(res.headers), body),
     );
   }
@@ -347,7 +359,7 @@ export class FastS3 implements S3Ops {
           request.method,
           path,
           query,
-          headers,
+          request.headersFor ? { ...headers, ...request.headersFor() } : headers,
           request.body,
           signal,
           handle,

@@ -58,6 +58,22 @@ export type BodyConsumer = (
 ) => Promise<void>;
 
 /**
+ * The rest of an object from `offset`, only if its ETag is still `etag`.
+ *
+ * @example
+ * ```ts
+ * import type { RangeRequest } from "./_s3_ops.ts";
+ * const r: RangeRequest = { offset: 1048576, etag: "9e107d9d372bb6826bd81d3542a419d6-4" };
+ * ```
+ */
+export interface RangeRequest {
+  /** First byte wanted. */
+  offset: number;
+  /** ETag (without quotes) the object must still have. */
+  etag: string;
+}
+
+/**
  * A single `PutObject`.
  *
  * @example
@@ -127,8 +143,16 @@ export interface S3Ops {
   head(key: string, partNumber?: number, signal?: AbortSignal): Promise<ObjectHeaders>;
   /** `HeadBucket`: resolves when the bucket exists and is accessible. */
   headBucket(signal?: AbortSignal): Promise<void>;
-  /** `GetObject`, the body handed to `consume`. */
-  get(key: string, consume: BodyConsumer, signal?: AbortSignal): Promise<void>;
+  /**
+   * `GetObject`, the body handed to `consume`. `range`, asked before each attempt, makes it
+   * a ranged GET (`Range: bytes=<offset>-`, `If-Match: <etag>`): a resumed download.
+   */
+  get(
+    key: string,
+    consume: BodyConsumer,
+    signal?: AbortSignal,
+    range?: () => RangeRequest | undefined,
+  ): Promise<void>;
   /** `PutObject`; resolves with the ETag as sent. */
   put(input: PutObjectInput): Promise<string>;
   /** `CreateMultipartUpload`; resolves with the upload id. */

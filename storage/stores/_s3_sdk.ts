@@ -38,6 +38,7 @@ import type {
   CompleteInput,
   ObjectHeaders,
   PutObjectInput,
+  RangeRequest,
   S3Ops,
 } from "./_s3_ops.ts";
 import type { PartsPage, UploadsPage } from "./_s3_multipart.ts";
@@ -181,14 +182,20 @@ export class SdkS3 implements S3Ops {
 
   /**
    * `GetObject`; the body is destroyed when `signal` fires. A body that fails midway on a
-   * transient error (reset, idle timeout) is fetched again (`consume` is called again).
+   * transient error (reset, idle timeout) is fetched again (`consume` is called again);
+   * `range`, asked before each request, makes it a ranged GET conditioned on the ETag.
    */
-  async get(key: string, consume: BodyConsumer, signal?: AbortSignal): Promise<void> {
+  async get(
+    key: string,
+    consume: BodyConsumer,
+    signal?: AbortSignal,
+    range?: () => RangeRequest | undefined,
+  ): Promise<void> {
     let firstFailureAt: number | undefined;
     for (let retry = 0;; retry++) {
       const started = { body: false };
       try {
-        return await this.#getOnce(key, consume, started, signal);
+        return await this.#getOnce(key, consume, started, signal, range?.());
       } catch (e) {
         // failures before the body are the SDK's to retry (already done)
         if (!started.body || signal?.aborted || this.#retry === undefined) throw e;
@@ -206,10 +213,17 @@ export class SdkS3 implements S3Ops {
     consume: BodyConsumer,
     started: { body: boolean },
     signal?: AbortSignal,
+    r?: RangeRequest,
   ): Promise<void> {
-    const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), {
-      abortSignal: signal,
-    });
+    const out = await this.#client.send(
+      new GetObjectCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        Range: r === undefined ? undefined : `bytes=${r.offset}-`,
+        IfMatch: r === undefined ? undefined : `"${r.etag}"`,
+      }),
+      { abortSignal: signal },
+    );
     started.body = true;
     const body = (out.Body as Readable | undefined) ?? Readable.from([]);
     const onAbort = () => body.destroy(Object.assign(new Error("aborted"), { name: "AbortError" }));

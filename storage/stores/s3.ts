@@ -476,63 +476,110 @@ export class S3Store implements ObjectStore {
 
   /**
    * Streams the object into `destinationPath`, hashing on the fly. A transfer that fails
-   * midway on a transient error (lean path) starts again from the first byte, the file
-   * truncated; progress is reported once per byte of the object. Fails with `NOT_FOUND` for
-   * a missing key, with `STORAGE_ERROR` when fewer bytes arrive than announced, and with
-   * `CORRUPT_DOWNLOAD` when the content's MD5 differs from the one the response declares
-   * (`md5` metadata or a plain-MD5 ETag); the partial file is removed on failure.
+   * midway on a transient error (lean path) continues where it stopped (a ranged GET
+   * conditioned on the ETag; from the first byte when the server ignores the range);
+   * progress is reported once per byte of the object. With `resumeEtag`, bytes already in
+   * `destinationPath` are kept (and hashed) and only the rest is fetched, if the object's
+   * ETag is still that one (else it starts over). Fails with `NOT_FOUND` for a missing key,
+   * with `STORAGE_ERROR` when fewer bytes arrive than announced, and with `CORRUPT_DOWNLOAD`
+   * when the content's MD5 differs from the one the response declares (`md5` metadata or a
+   * plain-MD5 ETag); the partial file is removed on failure unless `keepPartial` (never
+   * after a corrupt download).
    */
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
     const ctx = this.#ctx("get", key, options.signal);
-    let hash: Hash | undefined;
-    let size = 0;
-    let reported = 0;
-    let expected: number | undefined;
-    let expectedMd5: string | undefined;
+    const t: Transfer = {
+      hash: createHash("md5"),
+      size: 0,
+      reported: 0,
+      etag: options.resumeEtag === undefined ? undefined : unquote(options.resumeEtag),
+    };
     let file: FileHandle | undefined;
+    let keep = options.keepPartial === true;
     try {
       if (options.signal?.aborted) throw options.signal.reason;
-      await (await this.#ops()).get(key, async (headers, body) => {
-        // Called again when a failed attempt is retried: start over.
-        if (file === undefined) file = await open(destinationPath, "w");
-        else await file.truncate(0);
-        hash = createHash("md5");
-        size = 0;
-        expected = headers.size;
-        expectedMd5 = this.#contentMd5(headers);
-        for await (const chunk of body) {
-          hash.update(chunk);
-          await file.write(chunk, 0, chunk.byteLength, size);
-          size += chunk.byteLength;
-          if (size > reported) {
-            options.onProgress?.(size - reported);
-            reported = size;
-          }
+      file = t.etag === undefined ? undefined : await open(destinationPath, "r+").catch(() => {
+        t.etag = undefined; // nothing to resume
+        return undefined;
+      });
+      if (file !== undefined) {
+        await hashPrefix(file, t, options.signal);
+        if (t.size > 0) options.onProgress?.(t.size); // the bar counts the kept bytes as done
+      } else file = await open(destinationPath, "w");
+      for (let attempt = 0;; attempt++) {
+        try {
+          await this.#getInto(key, file!, t, options);
+          break;
+        } catch (e) {
+          // the object changed since the partial file was written (412), or the partial
+          // file is already whole (416): start over once, from the first byte
+          const status = httpStatus(e);
+          if (attempt > 0 || t.ranged !== true || (status !== 412 && status !== 416)) throw e;
+          await file!.truncate(0);
+          Object.assign(t, { hash: createHash("md5"), size: 0, etag: undefined });
         }
-      }, options.signal);
+      }
       this.#bucketSeen = true;
-      await file?.close();
+      await file!.close();
     } catch (e) {
       await file?.close().catch(() => {});
-      await rm(destinationPath, { force: true }).catch(() => {});
+      if (!keep) await rm(destinationPath, { force: true }).catch(() => {});
       throw toStorageError(e, ctx);
     }
-    if (expected !== undefined && size !== expected) {
-      await rm(destinationPath, { force: true }).catch(() => {});
+    if (t.expected !== undefined && t.size !== t.expected) {
+      if (!keep) await rm(destinationPath, { force: true }).catch(() => {});
       throw new StorageError(
-        `Cannot get "${ctx.what}"${this.#where}: received ${size} of ${expected} bytes (connection dropped; retry)`,
+        `Cannot get "${ctx.what}"${this.#where}: received ${t.size} of ${t.expected} bytes (connection dropped; retry)`,
         { key, bucket: this.bucket },
       );
     }
-    const md5 = hash!.digest("hex");
-    if (expectedMd5 !== undefined && md5 !== expectedMd5) {
+    const md5 = t.hash.digest("hex");
+    if (t.expectedMd5 !== undefined && md5 !== t.expectedMd5) {
+      keep = false;
       await rm(destinationPath, { force: true }).catch(() => {});
       throw new StorageError(
-        `Cannot get "${ctx.what}"${this.#where}: received content has MD5 ${md5}, expected ${expectedMd5} (corrupted in transit; retry)`,
+        `Cannot get "${ctx.what}"${this.#where}: received content has MD5 ${md5}, expected ${t.expectedMd5} (corrupted in transit; retry)`,
         { code: "CORRUPT_DOWNLOAD", key, bucket: this.bucket },
       );
     }
-    return { size, md5 };
+    return { size: t.size, md5 };
+  }
+
+  /** One GET (with its retries) appending to `file` from `t.size`. */
+  async #getInto(key: string, file: FileHandle, t: Transfer, options: GetOptions): Promise<void> {
+    const range = () => {
+      t.ranged = t.size > 0 && t.etag !== undefined;
+      return t.ranged ? { offset: t.size, etag: t.etag! } : undefined;
+    };
+    await (await this.#ops()).get(
+      key,
+      async (headers, body) => {
+        const from = rangeStart(headers.contentRange);
+        if (from === undefined || from !== t.size) {
+          // a whole body (the server ignored the range, or nothing to continue): from byte 0
+          if (from !== undefined && from !== 0) {
+            throw new Error(`the server answered with bytes from ${from}, not ${t.size}`);
+          }
+          await file.truncate(0);
+          t.hash = createHash("md5");
+          t.size = 0;
+        }
+        t.etag ??= unquote(headers.etag) || undefined;
+        t.expected = rangeTotal(headers.contentRange) ?? headers.size;
+        t.expectedMd5 = this.#objectMd5(headers);
+        for await (const chunk of body) {
+          t.hash.update(chunk);
+          await file.write(chunk, 0, chunk.byteLength, t.size);
+          t.size += chunk.byteLength;
+          if (t.size > t.reported) {
+            options.onProgress?.(t.size - t.reported);
+            t.reported = t.size;
+          }
+        }
+      },
+      options.signal,
+      range,
+    );
   }
 
   /**
@@ -739,12 +786,6 @@ export class S3Store implements ObjectStore {
       }
     })().finally(() => this.#flushing = undefined);
     await this.#flushing;
-  }
-
-  /** The MD5 a GET/HEAD response declares for the whole content (metadata, plain ETag). */
-  #contentMd5(out: ObjectHeaders): string | undefined {
-    if (out.contentRange !== undefined) return undefined;
-    return this.#objectMd5(out);
   }
 
   /** The `md5` metadata entry, else the ETag when it is a plain MD5 of the content. */
@@ -1006,6 +1047,49 @@ export class S3Store implements ObjectStore {
       await file.close().catch(() => {});
     }
   }
+}
+
+/** The state of one download across its attempts. */
+interface Transfer {
+  /** MD5 of the bytes in the file so far. */
+  hash: Hash;
+  /** Bytes in the file so far. */
+  size: number;
+  /** Bytes reported to `onProgress`. */
+  reported: number;
+  /** ETag the rest must come from (the first answer's, or the resumed file's). */
+  etag?: string;
+  /** Whether the last attempt asked for a range. */
+  ranged?: boolean;
+  /** Size of the whole object, as the answer says. */
+  expected?: number;
+  /** MD5 of the whole object, as the answer says. */
+  expectedMd5?: string;
+}
+
+/** Hashes the bytes already in `file` (a resumed download) into `t`. */
+async function hashPrefix(file: FileHandle, t: Transfer, signal?: AbortSignal): Promise<void> {
+  const buffer = Buffer.allocUnsafe(MiB);
+  for (;;) {
+    if (signal?.aborted) throw signal.reason;
+    const { bytesRead } = await file.read(buffer, 0, buffer.byteLength, t.size);
+    if (bytesRead === 0) break;
+    t.hash.update(buffer.subarray(0, bytesRead));
+    t.size += bytesRead;
+  }
+  t.reported = t.size;
+}
+
+/** `bytes 100-199/1000` → 100. */
+function rangeStart(range: string | undefined): number | undefined {
+  const m = range === undefined ? null : /bytes (\d+)-/.exec(range);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** `bytes 100-199/1000` → 1000. */
+function rangeTotal(range: string | undefined): number | undefined {
+  const m = range === undefined ? null : /\/(\d+)$/.exec(range);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**

@@ -94,6 +94,14 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** Called with the number of bytes received since the previous call. */
   onProgress?: (bytes: number) => void;
+  /**
+   * Resume: when `destinationPath` already holds the first bytes of the object and its ETag
+   * is still this one, fetch only the rest (ranged GET with `If-Match`; the MD5 covers the
+   * whole file). Stores that cannot resume (or an object that changed) start from byte 0.
+   */
+  resumeEtag?: string;
+  /** On failure, leave what was written in `destinationPath` (for a later resume). */
+  keepPartial?: boolean;
 }
 
 /**

@@ -8,6 +8,8 @@
  * - reset the connection (`"reset"`), optionally after receiving the request body,
  * - hang without answering (`"hang"`, until the client gives up),
  * - delay forwarding (`{ delayMs }`),
+ * - forward the answer but drop the connection after `cutAfterBytes` body bytes
+ *   (`{ cutAfterBytes }`: a download interrupted mid-body),
  * - forward but flip one byte of the response body (`"corrupt"`),
  * - forward, let the server act, then drop the connection instead of answering
  *   (`"lose-answer"`: the ambiguous failure where a write succeeded but the client never
@@ -40,7 +42,8 @@ export type FaultAction =
   | { delayMs: number }
   | { stallRequest: number }
   | { stallResponse: number }
-  | { before: (request: SeenRequest) => Promise<void> };
+  | { before: (request: SeenRequest) => Promise<void> }
+  | { cutAfterBytes: number };
 
 /**
  * A fault rule: which requests it matches and what it does to them.
@@ -99,6 +102,7 @@ function describeAction(a: FaultAction): string {
   if ("stallRequest" in a) return `stall request after ${a.stallRequest} bytes`;
   if ("stallResponse" in a) return `stall response after ${a.stallResponse} bytes`;
   if ("before" in a) return "hook";
+  if ("cutAfterBytes" in a) return `cut after ${a.cutAfterBytes} bytes`;
   return `delay ${a.delayMs} ms`;
 }
 
@@ -240,6 +244,7 @@ export class FaultProxy {
       );
       return;
     }
+    if ("cutAfterBytes" in action) return this.#forward(req, res, seen, action.cutAfterBytes);
     if ("delayMs" in action) {
       const timer = setTimeout(() => this.#forward(req, res, seen), action.delayMs);
       res.once("close", () => clearTimeout(timer));
@@ -263,7 +268,7 @@ export class FaultProxy {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     seen: SeenRequest,
-    mode?: "corrupt" | "lose" | { stallAfter: number },
+    mode?: "corrupt" | "lose" | { stallAfter: number } | number,
   ): void {
     const up = http.request({
       host: this.#upstream.hostname,
@@ -294,15 +299,34 @@ export class FaultProxy {
         return;
       }
       let flipped = mode !== "corrupt";
+      let left = typeof mode === "number" ? mode : Infinity;
       upRes.on("data", (chunk: Buffer) => {
+        if (left <= 0) return;
+        if (chunk.byteLength >= left) {
+          // send the first bytes, then drop the connection mid-body
+          const n = left;
+          res.write(chunk.subarray(0, left), () => {
+            this.bytesDown += n;
+            res.socket?.destroy();
+          });
+          left = 0;
+          upRes.destroy();
+          return;
+        }
+        left -= chunk.byteLength;
         if (!flipped && chunk.byteLength > 0) {
           const copy = Buffer.from(chunk);
           copy[0] ^= 0xff;
           chunk = copy;
           flipped = true;
         }
-        this.bytesDown += chunk.byteLength;
-        res.write(chunk);
+        const n = chunk.byteLength;
+        // counted once handed to the client's connection; backpressure keeps the count close
+        // to what the client really received
+        if (!res.write(chunk, () => this.bytesDown += n)) {
+          upRes.pause();
+          res.once("drain", () => upRes.resume());
+        }
       });
       upRes.on("end", () => res.end());
       upRes.on("error", () => res.socket?.destroy());
