@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
 import { AccsrError, MaxDeleteExceededError, StorageError, SyncConflictError } from "../errors.ts";
-import { md5Bytes, md5sum } from "../loading/md5.ts";
+import { digestFile, md5Bytes } from "../hashing/md5.ts";
 import { localDiskFailure } from "./local_errors.ts";
 import { toRemoteObject } from "./plan.ts";
 import { runPool } from "./pool.ts";
@@ -153,21 +153,31 @@ async function upload(
   const limit = o.inMemoryLimit ?? 8 * 1024 * 1024;
   let md5: string;
   let body: { data: Uint8Array } | { path: string; size: number };
+  let partMd5s: { partSize: number; md5s: string[] } | undefined;
   if (before.size <= limit) {
     const data = await readFile(localPath, { signal: o.signal });
     md5 = md5Bytes(data);
     body = { data };
   } else {
-    // the cache knows files hashed by an earlier run (e.g. a push of the same data elsewhere)
-    md5 = obj.localHash ?? (o.hashCache
-      ? await o.hashCache.md5({
-        absPath: localPath,
-        size: before.size,
-        mtimeMs: before.mtimeMs,
-        ctimeMs: before.ctimeMs,
-        ino: before.ino,
-      }, o.signal)
-      : await md5sum(localPath, { signal: o.signal }));
+    const partSize = o.store.uploadPartSize?.(before.size);
+    if (partSize !== undefined) {
+      // whole-file MD5 and part MD5s from one read (in a worker thread); the store then only
+      // reads and sends
+      const digest = await digestFile(localPath, { partSize, signal: o.signal, size: before.size });
+      md5 = digest.md5;
+      partMd5s = { partSize, md5s: digest.parts! };
+    } else {
+      // the cache knows files hashed by an earlier run (e.g. a push of the same data elsewhere)
+      md5 = obj.localHash ?? (o.hashCache
+        ? await o.hashCache.md5({
+          absPath: localPath,
+          size: before.size,
+          mtimeMs: before.mtimeMs,
+          ctimeMs: before.ctimeMs,
+          ino: before.ino,
+        }, o.signal)
+        : (await digestFile(localPath, { signal: o.signal, size: before.size })).md5);
+    }
     body = { path: localPath, size: before.size };
   }
   // accsr's hook sees the local MD5 (its documented use: `{ md5: o.localHash }`), also for
@@ -195,6 +205,7 @@ async function upload(
       metadata: extra.metadata,
       contentType: extra.contentType,
       ...cond,
+      partMd5s,
       signal: o.signal,
       onProgress: (n) => o.events.bytes?.(n),
     });

@@ -10,12 +10,13 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { md5Bytes, md5sum } from "../loading/md5.ts";
+import { digestFile, md5Bytes } from "../hashing/md5.ts";
 
 /** Files up to this size are hashed from one read. */
 const SMALL = 1 << 20;
@@ -102,7 +103,7 @@ export class HashCache {
     if (hit !== undefined) return hit;
     const md5 = v.size <= SMALL
       ? md5Bytes(await readFile(v.absPath, { signal }))
-      : await md5sum(v.absPath, { signal });
+      : (await digestFile(v.absPath, { signal, size: v.size })).md5;
     // record only if the file did not change while it was read
     const after = await stat(v.absPath);
     if (after.size === v.size && after.mtimeMs === v.mtimeMs && after.ino === v.ino) {
@@ -173,29 +174,10 @@ export async function multipartEtag(
   partSize: number,
   signal?: AbortSignal,
 ): Promise<string> {
-  const fh = await open(absPath, "r");
-  try {
-    const size = (await fh.stat()).size;
-    const parts = Math.max(1, Math.ceil(size / partSize));
-    const outer = createHash("md5");
-    const buf = new Uint8Array(Math.min(partSize, 8 << 20));
-    for (let p = 0; p < parts; p++) {
-      signal?.throwIfAborted();
-      const inner = createHash("md5");
-      let pos = p * partSize;
-      const end = Math.min(size, pos + partSize);
-      while (pos < end) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
-        if (bytesRead === 0) break;
-        inner.update(buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      outer.update(inner.digest());
-    }
-    return `${outer.digest("hex")}-${parts}`;
-  } finally {
-    await fh.close();
-  }
+  const { parts } = await digestFile(absPath, { partSize, signal });
+  const outer = createHash("md5");
+  for (const p of parts!) outer.update(Buffer.from(p, "hex"));
+  return `${outer.digest("hex")}-${parts!.length}`;
 }
 
 /**

@@ -19,6 +19,7 @@
 
 import { Buffer } from "node:buffer";
 import { createHash, type Hash } from "node:crypto";
+import { digestFile } from "../../hashing/md5.ts";
 import { type FileHandle, open, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
@@ -434,6 +435,18 @@ export class S3Store implements ObjectStore {
     }
     this.#bucketSeen = true;
     return this.#headToObject(key, out, options.partNumber);
+  }
+
+  /**
+   * The part size of a multipart upload of a path body of `size` bytes (the configured
+   * `partSize`, raised to stay within 10,000 parts), or `undefined` when it goes up in one
+   * `PutObject`.
+   */
+  uploadPartSize(size: number): number | undefined {
+    if (size <= this.#multipartThreshold) return undefined;
+    return Math.ceil(size / this.#partSize) > MAX_PARTS
+      ? Math.ceil(size / MAX_PARTS / MiB) * MiB
+      : this.#partSize;
   }
 
   /**
@@ -934,9 +947,38 @@ export class S3Store implements ObjectStore {
     ctx: S3ErrorContext,
   ): Promise<StoreObject> {
     const md5 = options.md5.toLowerCase();
-    let partSize = this.#partSize;
-    if (Math.ceil(size / partSize) > MAX_PARTS) partSize = Math.ceil(size / MAX_PARTS / MiB) * MiB;
+    const partSize = this.uploadPartSize(size)!;
     const count = Math.max(1, Math.ceil(size / partSize));
+
+    // The part MD5s: from the caller's read of the file (which also gave `md5`), else from
+    // one read here (in a worker thread) that also checks the declared whole-file MD5. The
+    // upload below then only reads and sends; the server checks every part against its
+    // MD5, so a file changed since it was hashed fails the upload (BadDigest).
+    let partMd5s = options.partMd5s?.partSize === partSize &&
+        options.partMd5s.md5s.length === count
+      ? options.partMd5s.md5s
+      : undefined;
+    if (partMd5s === undefined) {
+      let digest;
+      try {
+        digest = await digestFile(path, { partSize, signal: options.signal, size });
+      } catch (e) {
+        if (options.signal?.aborted) throw e;
+        throw new StorageError(
+          `Cannot put "${ctx.what}"${this.#where}: cannot read "${path}": ${(e as Error).message}`,
+          { key, bucket: this.bucket, cause: e },
+        );
+      }
+      if (digest.size !== size) throw this.#changedError(ctx, path, size);
+      if (digest.md5 !== md5) {
+        throw new StorageError(
+          `Cannot put "${ctx.what}"${this.#where}: the content read from "${path}" has MD5 ${digest.md5}, not the declared ${md5} (the file changed while uploading; retry)`,
+          { code: "LOCAL_FILE_CHANGED", key, bucket: this.bucket },
+        );
+      }
+      partMd5s = digest.parts!;
+    }
+    const partHashes = partMd5s;
 
     const ops = await this.#ops();
     let file: FileHandle;
@@ -957,25 +999,8 @@ export class S3Store implements ObjectStore {
       const parts: { partNumber: number; etag: string; md5: string }[] = new Array(count);
       const indexes = Array.from({ length: count }, (_, i) => i);
       const workers = Math.min(this.#partConcurrency, count);
+      // one buffer per worker, reused for each of its parts (no copy per part)
       const buffers: Buffer[] = [];
-      // The whole-file MD5 of what is actually sent, fed from the same read as each part's
-      // MD5, in part order (parts are handed out in order, so a worker waits at most for the
-      // read of the part before). It catches a file rewritten in place while it is read.
-      const whole = createHash("md5");
-      let hashedParts = 0;
-      const turns = new Map<number, () => void>();
-      const hashInOrder = async (i: number, data: Buffer, signal: AbortSignal) => {
-        if (hashedParts !== i) {
-          await new Promise<void>((resolve, reject) => {
-            turns.set(i, resolve);
-            signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-          });
-        }
-        whole.update(data);
-        hashedParts = i + 1;
-        turns.get(hashedParts)?.();
-        turns.delete(hashedParts);
-      };
       await runPool(indexes, workers, options.signal, async (i, poolSignal, worker) => {
         const offset = i * partSize;
         const length = Math.min(partSize, size - offset);
@@ -987,28 +1012,25 @@ export class S3Store implements ObjectStore {
           if (bytesRead === 0) throw this.#changedError(ctx, path, size);
           filled += bytesRead;
         }
-        await hashInOrder(i, body, poolSignal);
-        const partMd5 = createHash("md5").update(body).digest();
-        const etag = await ops.uploadPart(
-          key,
-          id,
-          i + 1,
-          body,
-          partMd5.toString("base64"),
-          poolSignal,
-        );
-        parts[i] = { partNumber: i + 1, etag, md5: partMd5.toString("hex") };
+        let etag;
+        try {
+          etag = await ops.uploadPart(key, id, i + 1, body, hexToBase64(partHashes[i]), poolSignal);
+        } catch (e) {
+          if ((e as { name?: string }).name === "BadDigest") {
+            throw new StorageError(
+              `Cannot put "${ctx.what}"${this.#where}: part ${
+                i + 1
+              } of "${path}" no longer has the MD5 it had when the file was hashed (the file changed while uploading; retry)`,
+              { code: "LOCAL_FILE_CHANGED", key, bucket: this.bucket, cause: e },
+            );
+          }
+          throw e;
+        }
+        parts[i] = { partNumber: i + 1, etag, md5: partHashes[i] };
         options.onProgress?.(length);
       });
-      // The file must not have grown either, nor changed in place.
+      // The file must not have grown either.
       if ((await file.stat()).size !== size) throw this.#changedError(ctx, path, size);
-      const sent = whole.digest("hex");
-      if (sent !== md5) {
-        throw new StorageError(
-          `Cannot put "${ctx.what}"${this.#where}: the content read from "${path}" has MD5 ${sent}, not the declared ${md5} (the file changed while uploading; retry)`,
-          { code: "LOCAL_FILE_CHANGED", key, bucket: this.bucket },
-        );
-      }
 
       // radosgw 16 ignores If-None-Match / If-Match on CompleteMultipartUpload: check with a
       // HEAD first (a write landing between this HEAD and the completion is not detected

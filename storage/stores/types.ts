@@ -78,6 +78,12 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Called with the number of bytes sent since the previous call. */
   onProgress?: (bytes: number) => void;
+  /**
+   * The MD5 of every part of a path body, computed in the same read as `md5` (see
+   * {@linkcode ObjectStore.uploadPartSize}). A store whose part size matches sends them as
+   * the parts' `Content-MD5` without hashing the file again; otherwise it hashes itself.
+   */
+  partMd5s?: { partSize: number; md5s: readonly string[] };
 }
 
 /**
@@ -201,6 +207,12 @@ export interface ObjectStore {
     key: string,
     options?: { partNumber?: number; signal?: AbortSignal },
   ): Promise<StoreObject | undefined>;
+  /**
+   * The part size a path body of `size` bytes would be uploaded in, or `undefined` when it
+   * goes up in one request (or the store hashes no parts). Lets the caller compute the
+   * whole-file MD5 and the part MD5s in one read and pass them as `partMd5s`.
+   */
+  uploadPartSize?(size: number): number | undefined;
   /** Writes an object and returns what the store now holds for the key. */
   put(key: string, body: UploadBody, options: PutOptions): Promise<StoreObject>;
   /**
