@@ -4,8 +4,9 @@
  * @module
  */
 import { readFileSync, statSync } from "node:fs";
-import { extname, resolve } from "node:path";
-import YAML from "npm:yaml@^2.9.1";
+import { createRequire } from "node:module";
+import { extname, join, resolve } from "node:path";
+import process from "node:process";
 import { ConfigError } from "../errors.ts";
 import { describeType, isPlainObject } from "./_objects.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./_json_error.ts";
@@ -209,8 +210,50 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
+type Yaml = Pick<typeof import("npm:yaml@^2.9.1"), "parseDocument">;
+let yamlModule: Yaml | undefined;
+
+/**
+ * Loads the YAML parser ahead of time (asynchronously). Optional: configuration loading is
+ * synchronous and loads it on the first YAML file (a run without YAML files never loads it,
+ * which saves most of the module-loading time of a CLI start).
+ *
+ * @example
+ * ```ts
+ * import { preloadYaml } from "./load.ts";
+ * await preloadYaml();
+ * ```
+ */
+export async function preloadYaml(): Promise<void> {
+  yamlModule ??= await import("npm:yaml@^2.9.1");
+}
+
+/** The YAML parser, loaded synchronously on first use. */
+function yaml(): Yaml {
+  if (yamlModule !== undefined) return yamlModule;
+  // `require` of the package, relative to this module (Node, Deno with a local file), else to
+  // the working directory (Deno importing this module by URL: its npm resolver knows the
+  // package from the `import()` in `preloadYaml`).
+  const bases = [import.meta.url, join(process.cwd(), "accsr-config.js")];
+  let failure: unknown;
+  for (const base of bases) {
+    try {
+      yamlModule = createRequire(base)("yaml") as Yaml;
+      return yamlModule;
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  throw new ConfigError(
+    `Cannot read YAML config files: the "yaml" package cannot be loaded (${
+      (failure as Error)?.message
+    }); install the package's dependencies, or call preloadYaml() first`,
+    { code: "CONFIG_UNSUPPORTED_TYPE", cause: failure },
+  );
+}
+
 function parseYaml(text: string, file: string): unknown {
-  const doc = YAML.parseDocument(text, { merge: true, prettyErrors: false });
+  const doc = yaml().parseDocument(text, { merge: true, prettyErrors: false });
   // Warnings (e.g. an unknown tag) are errors too: PyYAML's safe_load rejects such files.
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem !== undefined) {

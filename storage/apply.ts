@@ -294,7 +294,7 @@ async function sameContent(
 async function holds(p: string, size: number, md5: string, signal?: AbortSignal): Promise<boolean> {
   try {
     const s = await stat(p);
-    return s.isFile() && s.size === size && await md5sum(p, { signal }) === md5;
+    return s.isFile() && s.size === size && (await digestFile(p, { signal, size })).md5 === md5;
   } catch {
     return false;
   }
@@ -414,6 +414,10 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
     } else {
       try {
         await link(tmp, localPath); // create-only: never clobbers a file that appeared meanwhile
+        // drop the temporary name now: the unlink changes the file's ctime, which the hash
+        // cache entry below must already include
+        await unlink(tmp).catch(() => {});
+        placed = true;
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === "EEXIST" && await holds(localPath, got.size, got.md5, o.signal)) {
@@ -480,6 +484,18 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
  * ```
  */
 export async function applyPlan(
+  summary: TransactionSummary,
+  o: ApplyOptions,
+): Promise<TransactionSummary> {
+  try {
+    return await applyPlanned(summary, o);
+  } finally {
+    // the hashes learnt while planning and transferring: one write per transaction
+    await o.hashCache?.save();
+  }
+}
+
+async function applyPlanned(
   summary: TransactionSummary,
   o: ApplyOptions,
 ): Promise<TransactionSummary> {
@@ -570,7 +586,6 @@ export async function applyPlan(
     }
   }, { stopOnError: true, signal: o.signal });
   o.events.transferEnd?.();
-  await o.hashCache?.save();
   const failures = summary.failedFiles;
   const notStarted = results.filter((r) => r === undefined).length;
   if (failures.length === 0 && notStarted === 0) {

@@ -4,15 +4,32 @@
  * and the multipart ETag of a local file for a given part size.
  *
  * The cache lives outside the synced tree (`$ACCSR_CACHE_DIR`, else
- * `$XDG_CACHE_HOME/accsr`, else `~/.cache/accsr`), one file per scanned folder, written
- * atomically; concurrent runs can only lose entries, never corrupt them. Set
- * `ACCSR_HASH_CACHE=0` to disable it.
+ * `$XDG_CACHE_HOME/accsr`, else `~/.cache/accsr`), one file per synced tree (the folder a
+ * push or pull works on), so a run reads only the entries of the tree it syncs. The file is
+ * a journal: a header line, then one line per entry (`path`, size, mtime, ctime, inode,
+ * MD5, tab-separated, the path JSON-encoded and relative to the tree); a run appends only
+ * the entries it added or changed, once, and the file is rewritten (atomically, compacted)
+ * only when superseded lines outnumber live ones. Concurrent runs can only lose entries,
+ * never corrupt them (a torn line is skipped). Set `ACCSR_HASH_CACHE=0` to disable it.
+ *
+ * Times are compared at the precision both sides have: Deno's `node:fs` reports mtime in
+ * milliseconds and ctime in whole seconds, Node finer; an entry written by one runtime is
+ * valid in the other (a finer reading refreshes a coarse entry).
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import {
+  appendFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
@@ -21,7 +38,30 @@ import { digestFile, md5Bytes } from "../hashing/md5.ts";
 /** Files up to this size are hashed from one read. */
 const SMALL = 1 << 20;
 
-type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, md5: string];
+const MAGIC = "accsr-md5-cache 2";
+
+let misses = 0;
+
+/**
+ * Files this process hashed because the cache had no valid entry (for tests and diagnostics).
+ *
+ * @example
+ * ```ts
+ * import { hashCacheMisses } from "./hashing.ts";
+ * console.log(hashCacheMisses()); // 0
+ * ```
+ */
+export function hashCacheMisses(): number {
+  return misses;
+}
+
+interface Entry {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  md5: string;
+}
 
 /**
  * Identity of a local file version.
@@ -50,7 +90,24 @@ function cacheRoot(): string | undefined {
 }
 
 /**
- * A hash cache for the files below one folder.
+ * Whether a cached time equals the current one at the precision both have: equal, or one of
+ * them is whole `unit`s (a coarse clock) and the other falls in the same unit.
+ */
+function sameTime(cached: number, now: number, unit: number): boolean {
+  if (cached === now) return true;
+  const cachedCoarse = cached % unit === 0;
+  const nowCoarse = now % unit === 0;
+  if (cachedCoarse === nowCoarse) return false;
+  return Math.floor(cached / unit) === Math.floor(now / unit);
+}
+
+/** Whether `now` is finer than the cached time (then the entry is refreshed). */
+function finer(cached: number, now: number, unit: number): boolean {
+  return cached % unit === 0 && now % unit !== 0;
+}
+
+/**
+ * A hash cache for the files below one folder (the synced tree).
  *
  * @example
  * ```ts
@@ -61,67 +118,161 @@ function cacheRoot(): string | undefined {
  * ```
  */
 export class HashCache {
-  #file?: string;
-  #entries: Record<string, Entry> = {};
-  #dirty = false;
+  readonly #file?: string;
+  readonly #tree: string;
+  readonly #entries = new Map<string, Entry>();
+  /** Keys added or changed since the file was read. */
+  readonly #changed = new Set<string>();
+  /** Lines in the file (entries, superseded ones included). */
+  #lines = 0;
+  #fileExists = false;
 
-  private constructor(file?: string) {
+  private constructor(tree: string, file?: string) {
+    this.#tree = tree;
     this.#file = file;
   }
 
-  /** Opens (or starts) the cache of `scope` (an absolute folder); disabled caches just hash. */
+  /** Opens (or starts) the cache of the tree `scope` (a folder); disabled caches just hash. */
   static async open(scope: string): Promise<HashCache> {
+    const tree = path.resolve(scope);
     const root = cacheRoot();
-    if (root === undefined) return new HashCache();
-    const id = createHash("sha1").update(path.resolve(scope)).digest("hex").slice(0, 24);
-    const cache = new HashCache(path.join(root, "md5", `${id}.json`));
+    if (root === undefined) return new HashCache(tree);
+    const id = createHash("sha1").update(tree).digest("hex").slice(0, 32);
+    const cache = new HashCache(tree, path.join(root, "md5", `${id}.tsv`));
+    let text: string;
     try {
-      const data = JSON.parse(await readFile(cache.#file!, "utf8"));
-      if (data && typeof data === "object" && data.version === 1) cache.#entries = data.entries;
-    } catch { /* no cache yet, or unreadable: start empty */ }
+      text = await readFile(cache.#file!, "utf8");
+    } catch {
+      return cache; // no cache yet, or unreadable: start empty
+    }
+    cache.#load(text);
     return cache;
+  }
+
+  #load(text: string): void {
+    const lines = text.split("\n");
+    if (lines[0] !== `${MAGIC}\t${JSON.stringify(this.#tree)}`) return; // another format
+    this.#fileExists = true;
+    const prefix = this.#tree.endsWith(path.sep) ? this.#tree : this.#tree + path.sep;
+    for (let i = 1; i < lines.length; i++) {
+      const f = lines[i].split("\t");
+      if (f.length !== 6 || f[5].length !== 32) continue; // torn or foreign line
+      let rel: string;
+      try {
+        rel = f[0].includes("\\") ? JSON.parse(f[0]) : f[0].slice(1, -1);
+      } catch {
+        continue;
+      }
+      const e: Entry = {
+        size: Number(f[1]),
+        mtimeMs: Number(f[2]),
+        ctimeMs: Number(f[3]),
+        ino: Number(f[4]),
+        md5: f[5],
+      };
+      this.#entries.set(
+        rel === "" ? this.#tree : path.isAbsolute(rel) ? rel : prefix + rel,
+        e,
+      );
+      this.#lines++;
+    }
   }
 
   /** The cached MD5 of this file version, if any. */
   get(v: FileVersion): string | undefined {
-    const e = this.#entries[v.absPath];
-    if (e && e[0] === v.size && e[1] === v.mtimeMs && e[2] === v.ctimeMs && e[3] === v.ino) {
-      return e[4];
+    const e = this.#entries.get(v.absPath);
+    if (
+      e !== undefined && e.size === v.size && e.ino === v.ino &&
+      sameTime(e.mtimeMs, v.mtimeMs, 1) && sameTime(e.ctimeMs, v.ctimeMs, 1000)
+    ) {
+      // a finer clock than the entry's (Node after Deno): record the finer times
+      if (finer(e.mtimeMs, v.mtimeMs, 1) || finer(e.ctimeMs, v.ctimeMs, 1000)) this.set(v, e.md5);
+      return e.md5;
     }
     return undefined;
   }
 
   /** Records the MD5 of a file version. */
   set(v: FileVersion, md5: string): void {
-    this.#entries[v.absPath] = [v.size, v.mtimeMs, v.ctimeMs, v.ino, md5];
-    this.#dirty = true;
+    const e = this.#entries.get(v.absPath);
+    if (
+      e !== undefined && e.md5 === md5 && e.size === v.size && e.ino === v.ino &&
+      e.mtimeMs === v.mtimeMs && e.ctimeMs === v.ctimeMs
+    ) return;
+    this.#entries.set(v.absPath, {
+      size: v.size,
+      mtimeMs: v.mtimeMs,
+      ctimeMs: v.ctimeMs,
+      ino: v.ino,
+      md5,
+    });
+    this.#changed.add(v.absPath);
   }
 
-  /** The MD5 of a file version: from the cache, or computed (streaming) and recorded. */
+  /**
+   * The MD5 of a file version: from the cache, or computed and recorded (when the file did
+   * not change while it was read: same size as the version, which the caller stat'ed).
+   */
   async md5(v: FileVersion, signal?: AbortSignal): Promise<string> {
     const hit = this.get(v);
     if (hit !== undefined) return hit;
-    const md5 = v.size <= SMALL
-      ? md5Bytes(await readFile(v.absPath, { signal }))
-      : (await digestFile(v.absPath, { signal, size: v.size })).md5;
+    misses++;
+    if (v.size <= SMALL) {
+      const data = await readFile(v.absPath, { signal });
+      const md5 = md5Bytes(data);
+      if (data.byteLength === v.size) this.set(v, md5);
+      return md5;
+    }
+    const d = await digestFile(v.absPath, { signal, size: v.size });
     // record only if the file did not change while it was read
     const after = await stat(v.absPath);
-    if (after.size === v.size && after.mtimeMs === v.mtimeMs && after.ino === v.ino) {
-      this.set(v, md5);
+    if (
+      d.size === v.size && after.size === v.size && after.mtimeMs === v.mtimeMs &&
+      after.ino === v.ino
+    ) {
+      this.set(v, d.md5);
     }
-    return md5;
+    return d.md5;
   }
 
-  /** Writes the cache atomically (temporary file + rename) when it changed. Never throws. */
+  /** Entries added or changed since the cache was opened (not yet saved). */
+  get pending(): number {
+    return this.#changed.size;
+  }
+
+  /**
+   * Appends the entries added or changed since the last save (one write), or rewrites the
+   * file compacted when superseded lines would outnumber live entries. Never throws.
+   */
   async save(): Promise<void> {
-    if (!this.#dirty || this.#file === undefined) return;
-    const tmp = `${this.#file}.${randomBytes(6).toString("hex")}.tmp`;
+    if (this.#changed.size === 0 || this.#file === undefined) return;
+    const file = this.#file;
+    const changed = [...this.#changed];
+    this.#changed.clear();
+    const compact = !this.#fileExists ||
+      this.#lines + changed.length > 2 * this.#entries.size + 1000;
+    const keys = compact ? [...this.#entries.keys()] : changed;
+    const prefix = this.#tree.endsWith(path.sep) ? this.#tree : this.#tree + path.sep;
+    let text = compact ? `${MAGIC}\t${JSON.stringify(this.#tree)}\n` : "";
+    for (const key of keys) {
+      const e = this.#entries.get(key)!;
+      // relative to the tree (files outside it, which callers do not pass, stay absolute)
+      const rel = key === this.#tree ? "" : key.startsWith(prefix) ? key.slice(prefix.length) : key;
+      text += `${JSON.stringify(rel)}\t${e.size}\t${e.mtimeMs}\t${e.ctimeMs}\t${e.ino}\t${e.md5}\n`;
+    }
+    const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
     try {
-      await mkdir(path.dirname(this.#file), { recursive: true });
-      await writeFile(tmp, JSON.stringify({ version: 1, entries: this.#entries }));
-      await rename(tmp, this.#file);
-      this.#dirty = false;
-      if (Math.random() < 0.05) await pruneStale(path.dirname(this.#file));
+      await mkdir(path.dirname(file), { recursive: true });
+      if (compact) {
+        await writeFile(tmp, text);
+        await rename(tmp, file);
+        this.#fileExists = true;
+        this.#lines = keys.length;
+        if (Math.random() < 0.05) await pruneStale(path.dirname(file));
+      } else {
+        await appendFile(file, text);
+        this.#lines += keys.length;
+      }
     } catch {
       await unlink(tmp).catch(() => {});
     }

@@ -187,7 +187,6 @@ export async function planPush(
   } catch { /* ".." in the path: reported below for the files found */ }
   const early = earlyKey === undefined ? undefined : listAll(ctx.store, earlyKey, ctx.signal);
   early?.catch(() => {}); // awaited below; the scan may fail first
-  const cacheOpening = HashCache.open(scanBase);
   // the pushed folder (for delete, and as the root of ignore files outside the scan base)
   const glob = hasGlobMagic(p);
   const posix = p.split(path.sep).join("/");
@@ -212,6 +211,10 @@ export async function planPush(
   }
   const files = await findLocalFiles(p, scanBase, { skip: ignoreHook(matcher) });
   if (files.length === 0 && !mirrorDir) throw new NoFilesFoundError(localPath, prefix);
+  // the hash cache of the synced tree: the folder pushed (a file's folder; a glob's fixed part)
+  const cacheOpening = HashCache.open(
+    glob ? globRoot(scanBase, p) : pushedStat?.isDirectory() ? pushedAbs : path.dirname(pushedAbs),
+  );
   const skip = skipPredicate(ctx.includeRegex, ctx.excludeRegex);
   const entries = files.map((file) => ({
     file,
@@ -285,7 +288,6 @@ export async function planPush(
       uncomparable: r.uncomparable,
     });
   }, { signal: ctx.signal, stopOnError: true });
-  await cache.save();
   ctx.signal?.throwIfAborted();
   objs.forEach((r, i) => {
     if (r?.status === "rejected") throw r.reason;
@@ -380,7 +382,7 @@ export async function planPull(
     fullPrefix: full,
     skip: skipPredicate(ctx.includeRegex, ctx.excludeRegex),
   });
-  const cache = await HashCache.open(options.localBaseDir);
+  const cache = await HashCache.open(pulledTree(options.localBaseDir, remotePath, matches));
   ctx.hashCache = cache;
   const summary = new TransactionSummary("pull");
   const results = await runPool(matches, ctx.concurrency, async (m) => {
@@ -458,7 +460,6 @@ export async function planPull(
       }),
     };
   }, { signal: ctx.signal, stopOnError: true });
-  await cache.save();
   ctx.signal?.throwIfAborted();
   results.forEach((r, i) => {
     if (r?.status === "rejected") throw r.reason;
@@ -542,4 +543,30 @@ async function planPullDeleted(
       localMtimeMs: f.mtimeMs,
     });
   });
+}
+
+/** The fixed part of a glob (the folder its matches are below). */
+function globRoot(scanBase: string, p: string): string {
+  const fixed: string[] = [];
+  for (const seg of p.split(/[\\/]/)) {
+    if (hasGlobMagic(seg)) break;
+    fixed.push(seg);
+  }
+  return path.resolve(scanBase, fixed.join(path.sep));
+}
+
+/** The local folder a pull works on (the same tree a push of that folder uses). */
+function pulledTree(
+  localBaseDir: string,
+  remotePath: string,
+  matches: readonly { relKey: string }[],
+): string {
+  const rel = remotePath.replace(/\/+$/, "");
+  if (rel === "") return localBaseDir;
+  try {
+    const local = keyToLocalPath(localBaseDir, rel);
+    return matches.some((m) => m.relKey === rel) ? path.dirname(local) : local;
+  } catch {
+    return localBaseDir;
+  }
 }
