@@ -10,6 +10,7 @@ import process from "node:process";
 import { ConfigError } from "../errors.ts";
 import { describeType, isPlainObject } from "./_objects.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./_json_error.ts";
+import { checkJsonStructure, MAX_CONFIG_DEPTH, nestingDepth } from "./_json_checks.ts";
 import { deepMerge } from "./merge.ts";
 import { parseToml } from "./toml.ts";
 
@@ -157,7 +158,7 @@ export function readConfigFile(file: string): Record<string, unknown> | undefine
     );
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const data = parse(text, path);
+  const data = parseWithinDepth(parse, text, path);
   if (!isPlainObject(data)) {
     throw new ConfigError(
       `Cannot read config file "${path}": the top level is ${
@@ -189,6 +190,31 @@ function syntaxError(file: string, line: number, column: number, reason: string)
   );
 }
 
+/**
+ * Parses, then refuses nesting deeper than {@linkcode MAX_CONFIG_DEPTH} (as `CONFIG_SYNTAX`
+ * naming the file), also when the parser itself ran out of stack.
+ */
+function parseWithinDepth(
+  parse: (text: string, file: string) => unknown,
+  text: string,
+  file: string,
+): unknown {
+  const tooDeep = (cause?: unknown) =>
+    new ConfigError(
+      `Cannot read config file "${file}": objects and lists are nested deeper than ${MAX_CONFIG_DEPTH} levels (flatten the configuration)`,
+      { file, cause, code: "CONFIG_SYNTAX" },
+    );
+  let data: unknown;
+  try {
+    data = parse(text, file);
+  } catch (e) {
+    if (e instanceof RangeError) throw tooDeep(e); // "Maximum call stack size exceeded"
+    throw e;
+  }
+  if (nestingDepth(data) > MAX_CONFIG_DEPTH) throw tooDeep();
+  return data;
+}
+
 function parseJson(text: string, file: string): unknown {
   if (text.trim() === "") {
     throw new ConfigError(
@@ -196,9 +222,20 @@ function parseJson(text: string, file: string): unknown {
       { file, code: "CONFIG_SYNTAX" },
     );
   }
+  // before JSON.parse: its recursion (and ours after it) must never see 100,000 levels
+  const structure = checkJsonStructure(text);
+  if (structure.depth !== undefined) {
+    const d = structure.depth;
+    throw syntaxError(file, d.line, d.column, d.reason);
+  }
   try {
-    return JSON.parse(text);
+    const data = JSON.parse(text);
+    const dup = structure.duplicate;
+    // JSON.parse keeps the last of duplicate keys silently; YAML refuses them, so do we
+    if (dup !== undefined) throw syntaxError(file, dup.line, dup.column, dup.reason);
+    return data;
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const where = findJsonSyntaxError(text);
     if (where === undefined) {
       throw new ConfigError(

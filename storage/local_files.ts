@@ -127,6 +127,26 @@ async function expandGlob(pattern: string, baseDir: string): Promise<string[]> {
   return [...results].filter((r) => r !== "" && r !== "/");
 }
 
+/**
+ * What a local entry is when it is neither a regular file nor a folder (FIFO, socket,
+ * device), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { lstatSync } from "node:fs";
+ * import { specialKind } from "./local_files.ts";
+ * specialKind(lstatSync("/dev/null")); // "character device"
+ * ```
+ */
+export function specialKind(st: Stats): string | undefined {
+  if (st.isFile() || st.isDirectory() || st.isSymbolicLink()) return undefined;
+  if (st.isFIFO()) return "named pipe (FIFO)";
+  if (st.isSocket()) return "socket";
+  if (st.isCharacterDevice()) return "character device";
+  if (st.isBlockDevice()) return "block device";
+  return "special file";
+}
+
 function invalid(p: string, state: string, hint: string, cause?: unknown): AccsrError {
   return new AccsrError(`Cannot push "${p}": ${state} (${hint})`, {
     code: "LOCAL_PATH_INVALID",
@@ -184,6 +204,7 @@ async function walk(
   display: string,
   limit: <T>(fn: () => Promise<T>) => Promise<T>,
   skip?: SkipEntry,
+  onSpecial?: OnSpecial,
 ): Promise<LocalFile[]> {
   let names: string[];
   try {
@@ -211,11 +232,13 @@ async function walk(
     });
     if (st === undefined) return undefined;
     if (skip !== undefined && await skip(abs, st.isDirectory())) return undefined;
-    if (st.isDirectory()) return await walk(abs, disp, limit, skip);
+    if (st.isDirectory()) return await walk(abs, disp, limit, skip, onSpecial);
     if (st.isSymbolicLink()) {
       st = await limit(() => statFollow(abs, disp));
       // symlinked directories are not descended (like os.walk); symlinked files count
     }
+    const kind = specialKind(st);
+    if (kind !== undefined) onSpecial?.({ absPath: abs, displayPath: disp, reason: kind });
     return st.isFile() ? fileOf(disp, abs, st) : undefined;
   };
   // a few workers per folder (not one promise per entry: a folder may hold 100,000 files)
@@ -260,7 +283,20 @@ export type SkipEntry = (absPath: string, isDirectory: boolean) => Promise<boole
 export interface FindOptions {
   /** Leaves out matching files, and matching folders with everything below them. */
   skip?: SkipEntry;
+  /** Told about every FIFO, socket or device found (they are never returned). */
+  onSpecial?: OnSpecial;
 }
+
+/**
+ * Called for a special file (FIFO, socket, device) the walk leaves out.
+ *
+ * @example
+ * ```ts
+ * import type { OnSpecial } from "./local_files.ts";
+ * const warn: OnSpecial = (f) => console.warn(`skipping ${f.displayPath}: ${f.reason}`);
+ * ```
+ */
+export type OnSpecial = (file: { absPath: string; displayPath: string; reason: string }) => void;
 
 /**
  * Every file matched by `pattern` (a path or glob), relative to `baseDir` unless absolute.
@@ -298,8 +334,21 @@ export async function findLocalFiles(
     }
     const st = lst.isSymbolicLink() ? await statFollow(abs, display) : lst;
     if (options.skip !== undefined && await options.skip(abs, st.isDirectory())) continue;
+    const kind = specialKind(st);
+    if (kind !== undefined && !hasGlobMagic(posix)) {
+      throw invalid(
+        display,
+        `it is a ${kind}, not a regular file`,
+        "only files, folders and links to them can be pushed",
+      );
+    }
+    if (kind !== undefined) {
+      options.onSpecial?.({ absPath: abs, displayPath: display, reason: kind });
+    }
     if (st.isDirectory()) {
-      for (const f of await walk(abs, display, limiter(64), options.skip)) out.push(f);
+      for (const f of await walk(abs, display, limiter(64), options.skip, options.onSpecial)) {
+        out.push(f);
+      }
     } else if (st.isFile() && !isTempFileName(path.basename(abs))) {
       out.push(fileOf(display, abs, st));
     }
@@ -320,5 +369,5 @@ export async function findLocalFiles(
  * ```
  */
 export function filesBelow(absDir: string, options: FindOptions = {}): Promise<LocalFile[]> {
-  return walk(absDir, "", limiter(64), options.skip);
+  return walk(absDir, "", limiter(64), options.skip, options.onSpecial);
 }

@@ -27,7 +27,7 @@ import {
 } from "./plan.ts";
 import { runPool } from "./pool.ts";
 import type { SyncEvents } from "./progress.ts";
-import { type RemoteObject, SyncObject, TransactionSummary } from "./summary.ts";
+import { type RemoteObject, type SkippedFile, SyncObject, TransactionSummary } from "./summary.ts";
 import type { ObjectStore, StoreObject } from "./stores/types.ts";
 
 /**
@@ -209,7 +209,17 @@ export async function planPush(
       : path.dirname(pushedAbs);
     matcher = new IgnoreMatcher(root);
   }
-  const files = await findLocalFiles(p, scanBase, { skip: ignoreHook(matcher) });
+  const special: SkippedFile[] = [];
+  const files = await findLocalFiles(p, scanBase, {
+    skip: ignoreHook(matcher),
+    onSpecial: (f) => special.push({ path: f.absPath, reason: f.reason }),
+  });
+  for (const f of special) {
+    ctx.events.log?.(
+      "warn",
+      `Skipping "${f.path}": it is a ${f.reason}, not a regular file (not pushed)`,
+    );
+  }
   if (files.length === 0 && !mirrorDir) throw new NoFilesFoundError(localPath, prefix);
   // the hash cache of the synced tree: the folder pushed (a file's folder; a glob's fixed part)
   const cacheOpening = HashCache.open(
@@ -247,6 +257,7 @@ export async function planPush(
   const cache = await cacheOpening;
   ctx.hashCache = cache;
   const summary = new TransactionSummary("push");
+  summary.skippedFiles.push(...special);
   const objs = await runPool(matches, ctx.concurrency, async (m) => {
     const base = {
       syncDirection: "push" as const,
