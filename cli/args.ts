@@ -83,6 +83,11 @@ export const STORAGE_OPTIONS: Record<string, OptionSpec> = {
   endpoint: { type: "string", placeholder: "URL", help: "server URL, e.g. http://127.0.0.1:9000" },
   region: { type: "string", placeholder: "REGION", help: "region (S3 default: us-east-1)" },
   root: { type: "string", placeholder: "DIR", help: 'provider "file": folder holding the buckets' },
+  "plain-etags": {
+    type: "boolean",
+    help: "write every object with ETag = MD5 of its content (one PUT up to 5 GiB, no parts), " +
+      "for Python accsr and other ETag-comparing tools (config: plain_etags)",
+  },
 };
 
 /**

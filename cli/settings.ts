@@ -211,6 +211,12 @@ export function loadSettings(input: SettingsInput): Settings {
     sources[key] = "--base-path";
   }
 
+  if (parsed.values["plain-etags"] === true) {
+    delete storage.plainEtags, delete sources.plainEtags;
+    storage.plain_etags = true;
+    sources.plain_etags = "--plain-etags";
+  }
+
   // credentials and region from the environment (S3 API providers)
   const provider = typeof storage.provider === "string" ? storage.provider : undefined;
   if (

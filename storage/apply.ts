@@ -40,6 +40,8 @@ export interface ApplyOptions {
     o: SyncObject,
   ) => { metadata?: Record<string, string>; contentType?: string } | undefined;
   remoteHashExtractor?: (o: RemoteObject) => string | undefined;
+  /** The content type of an upload when `addExtraToUpload` gives none (from the local path). */
+  contentTypeOf?: (localPath: string) => string | undefined;
   /** Files up to this size are read into memory once (hash + upload from one read). */
   inMemoryLimit?: number;
   /** Records the MD5 of every file uploaded or downloaded, so the next plan need not hash it. */
@@ -203,7 +205,7 @@ async function upload(
     o.store.put(obj.remotePath, body, {
       md5,
       metadata: extra.metadata,
-      contentType: extra.contentType,
+      contentType: extra.contentType ?? o.contentTypeOf?.(localPath),
       ...cond,
       partMd5s,
       signal: o.signal,

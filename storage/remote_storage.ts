@@ -10,6 +10,8 @@ import process from "node:process";
 import { applyPlan } from "./apply.ts";
 import { normalizeBasePath } from "./keys.ts";
 import { type PathPattern, skipPredicate } from "./patterns.ts";
+import { guessContentType } from "./content_type.ts";
+import { MAX_PLAIN_ETAG_SIZE, plainEtagTooLarge } from "./stores/_s3_plain_etag.ts";
 import { matchPull, toRemoteObject } from "./plan.ts";
 import { type PlanContext, planPull, planPush, pushKey } from "./planner.ts";
 import { defaultReporter, type Logger, type SyncEvents } from "./progress.ts";
@@ -363,6 +365,16 @@ export class RemoteStorage {
     ctx: PlanContext,
     o: { force?: boolean; dryrun?: boolean; signal?: AbortSignal },
   ): Promise<TransactionSummary> {
+    if (
+      summary.syncDirection === "push" && this.#normalized.plainEtags &&
+      !["memory", "file"].includes(this.#normalized.provider)
+    ) {
+      // all or nothing: refused before any byte moves, not when the transfer gets there
+      const big = summary.filesToSync.find((f) => f.localSize > MAX_PLAIN_ETAG_SIZE);
+      if (big !== undefined) {
+        return Promise.reject(plainEtagTooLarge(big.localSize, big.remotePath, this.conf.bucket));
+      }
+    }
     return applyPlan(summary, {
       store: ctx.store,
       force: o.force ?? false,
@@ -374,6 +386,7 @@ export class RemoteStorage {
         ? this.#options.addExtraToUpload
         : undefined,
       remoteHashExtractor: this.#options.remoteHashExtractor,
+      contentTypeOf: (path) => guessContentType(path, this.#normalized),
       hashCache: ctx.hashCache,
       mirrorRoot: ctx.mirrorRoot,
       maxAttempts: this.#normalized.maxAttempts,

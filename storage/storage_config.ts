@@ -89,6 +89,26 @@ export interface RemoteStorageConfig {
   connectionTimeout?: number;
   /** An attempt whose socket is idle this many ms fails (S3). @default {30000} */
   socketTimeout?: number;
+  /**
+   * Every object written gets an ETag equal to the MD5 of its content (S3: multipart uploads
+   * are followed by a server-side copy onto themselves), so ETag-comparing tools such as Python
+   * accsr see equal files as equal. Config key `plain_etags`.
+   * @default {false}
+   */
+  plainEtags?: boolean;
+  /** accsr-style spelling of `plainEtags`. */
+  plain_etags?: boolean;
+  /**
+   * Send a content type guessed from the file extension with every upload.
+   * @default {true}
+   */
+  guessContentType?: boolean;
+  /** Snake-case spelling of `guessContentType`. */
+  guess_content_type?: boolean;
+  /** Extension → content type, over the built-in table (e.g. `{ ".parquet": "application/vnd.apache.parquet" }`). */
+  contentTypes?: Record<string, string>;
+  /** Snake-case spelling of `contentTypes`. */
+  content_types?: Record<string, string>;
 }
 
 /**
@@ -178,6 +198,12 @@ export interface NormalizedStorageConfig {
   connectionTimeout?: number;
   /** Idle socket timeout in ms. */
   socketTimeout?: number;
+  /** Objects written get ETag = MD5 of the content. */
+  plainEtags: boolean;
+  /** Guess content types from extensions. */
+  guessContentType: boolean;
+  /** Extension → content type overrides. */
+  contentTypes?: Record<string, string>;
 }
 
 function bad(field: string, state: string, hint: string): ConfigError {
@@ -320,6 +346,34 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     }
     return v;
   };
+  const bool = (camel: string, snake: string, dflt: boolean): boolean => {
+    const v = c[camel] ?? c[snake];
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== "boolean") {
+      throw bad(snake, `expected true or false, got ${JSON.stringify(v)}`, "fix the config");
+    }
+    return v;
+  };
+  const contentTypes = c.contentTypes ?? c.content_types;
+  if (
+    contentTypes !== undefined && contentTypes !== null &&
+    (typeof contentTypes !== "object" || Array.isArray(contentTypes) ||
+      Object.values(contentTypes).some((v) => typeof v !== "string"))
+  ) {
+    throw bad(
+      "content_types",
+      "expected an object of extension → content type strings",
+      'e.g. {".parquet": "application/vnd.apache.parquet"}',
+    );
+  }
+  const plainEtags = bool("plainEtags", "plain_etags", false);
+  if (plainEtags && provider === "azure_blobs") {
+    throw bad(
+      "plain_etags",
+      'not possible with provider "azure_blobs": Azure ETags are never an MD5 of the content',
+      "remove plain_etags; Azure keeps the MD5 in Content-MD5",
+    );
+  }
   const root = optString(c, "root");
   if ((provider === "file" || provider === "local") && (root === undefined || root === "")) {
     throw bad("root", "missing", 'set "root" to the folder that holds the buckets');
@@ -344,6 +398,9 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     maxRetryTime: num("maxRetryTime") ?? num("max_retry_time"),
     connectionTimeout: num("connectionTimeout") ?? num("connection_timeout"),
     socketTimeout: num("socketTimeout") ?? num("socket_timeout"),
+    plainEtags,
+    guessContentType: bool("guessContentType", "guess_content_type", true),
+    contentTypes: (contentTypes ?? undefined) as Record<string, string> | undefined,
   };
 }
 

@@ -17,13 +17,16 @@ import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
 import { BODY_CHUNK, idleTimeoutError, IdleWatch, tapped } from "./_idle.ts";
-import type {
-  BodyConsumer,
-  CompleteInput,
-  ObjectHeaders,
-  PutObjectInput,
-  RangeRequest,
-  S3Ops,
+import { createReadStream } from "node:fs";
+import {
+  type BodyConsumer,
+  bodyLength,
+  type CompleteInput,
+  type FileBody,
+  type ObjectHeaders,
+  type PutObjectInput,
+  type RangeRequest,
+  type S3Ops,
 } from "./_s3_ops.ts";
 import { childText, type ListPage, parseListObjectsV2, parseXml } from "./_s3_xml.ts";
 import {
@@ -103,8 +106,8 @@ export interface FastRequest {
   query?: Record<string, string | undefined>;
   /** Extra headers, names in lower case. */
   headers?: Record<string, string>;
-  /** Request body. */
-  body?: Uint8Array;
+  /** Request body: bytes, or a file streamed (read anew on each attempt). */
+  body?: Uint8Array | FileBody;
   /** Cancels the request and its retries. */
   signal?: AbortSignal;
   /** Extra headers computed before each attempt (e.g. the `Range` of a resumed download). */
@@ -344,11 +347,12 @@ export class FastS3 implements S3Ops {
       ? this.#bucketPath
       : `${this.#bucketPath}/${request.key.split("/").map(encodeRfc3986).join("/")}`;
     // Bodies go unsigned (objects and parts carry Content-MD5); no body: the SHA-256 of "".
+    const length = request.body === undefined ? 0 : bodyLength(request.body);
     const headers: Record<string, string> = {
       ...request.headers,
-      "x-amz-content-sha256": request.body?.byteLength ? "UNSIGNED-PAYLOAD" : EMPTY_SHA256,
+      "x-amz-content-sha256": length ? "UNSIGNED-PAYLOAD" : EMPTY_SHA256,
     };
-    if (request.body?.byteLength) headers["content-length"] = String(request.body.byteLength);
+    if (length) headers["content-length"] = String(length);
     if (this.#credentials.sessionToken) {
       headers["x-amz-security-token"] = this.#credentials.sessionToken;
     }
@@ -386,7 +390,7 @@ export class FastS3 implements S3Ops {
     path: string,
     query: string,
     baseHeaders: Record<string, string>,
-    body: Uint8Array | undefined,
+    body: Uint8Array | FileBody | undefined,
     signal: AbortSignal | undefined,
     handle: (res: http.IncomingMessage, body: AsyncIterable<Uint8Array>) => Promise<T>,
   ): Promise<T> {
@@ -470,7 +474,33 @@ export class FastS3 implements S3Ops {
         });
       });
       req.on("error", (e) => finish(e));
-      writeBody(req, body, touch);
+      if (body === undefined || body instanceof Uint8Array) writeBody(req, body, touch);
+      else if (body.size === 0) req.end(touch);
+      else {
+        // A file body is read anew on each attempt; a read error fails the attempt.
+        const file = createReadStream(body.path, { start: 0, end: body.size - 1 });
+        file.on("error", (e) => {
+          req.destroy();
+          finish(e);
+        });
+        let sent = 0;
+        file.on("data", (chunk) => {
+          sent += chunk.length;
+          touch();
+        });
+        file.on("end", () => {
+          if (sent === body.size) return;
+          req.destroy();
+          finish(Object.assign(
+            new Error(
+              `"${body.path}" has ${sent} bytes, not ${body.size} (it changed while uploading)`,
+            ),
+            { name: "LocalFileChanged" },
+          ));
+        });
+        req.on("close", () => file.destroy());
+        file.pipe(req);
+      }
     });
   }
 

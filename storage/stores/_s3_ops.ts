@@ -85,8 +85,8 @@ export interface RangeRequest {
 export interface PutObjectInput {
   /** Object key. */
   key: string;
-  /** The whole body. */
-  body: Uint8Array;
+  /** The whole body: bytes, or a file streamed in one request (read anew on each attempt). */
+  body: Uint8Array | FileBody;
   /** Base64 MD5 of the body (`Content-MD5`). */
   contentMD5: string;
   /** `Content-Type`. */
@@ -99,6 +99,36 @@ export interface PutObjectInput {
   ifMatch?: string;
   /** Cancels the request and its retries. */
   signal?: AbortSignal;
+}
+
+/**
+ * A file sent as the body of one request: its first `size` bytes, read anew on each attempt.
+ *
+ * @example
+ * ```ts
+ * import type { FileBody } from "./_s3_ops.ts";
+ * const b: FileBody = { path: "/data/big.bin", size: 1 << 30 };
+ * ```
+ */
+export interface FileBody {
+  /** Local file. */
+  path: string;
+  /** Bytes to send (the `Content-Length`). */
+  size: number;
+}
+
+/**
+ * The byte length of a request body.
+ *
+ * @example
+ * ```ts
+ * import { bodyLength } from "./_s3_ops.ts";
+ * bodyLength(new Uint8Array(3)); // 3
+ * bodyLength({ path: "/x", size: 7 }); // 7
+ * ```
+ */
+export function bodyLength(body: Uint8Array | FileBody): number {
+  return body instanceof Uint8Array ? body.byteLength : body.size;
 }
 
 /**

@@ -31,8 +31,10 @@ import {
 import type http from "node:http";
 import process from "node:process";
 import type https from "node:https";
-import { PassThrough, pipeline, Readable } from "node:stream";
+import { createReadStream } from "node:fs";
+import { PassThrough, pipeline, Readable, Transform } from "node:stream";
 import { chunkedBody, idleTimeoutError, IdleWatch } from "./_idle.ts";
+import { bodyLength } from "./_s3_ops.ts";
 import type {
   BodyConsumer,
   CompleteInput,
@@ -236,23 +238,45 @@ export class SdkS3 implements S3Ops {
     }
   }
 
-  /** `PutObject`. */
+  /**
+   * `PutObject`. A file body is streamed, and opened anew for each attempt of the SDK's
+   * retries (with `checksumMode: "WHEN_SUPPORTED"`, retries resend the raw file without the
+   * SDK's checksum trailer).
+   */
   async put(input: PutObjectInput): Promise<string> {
-    const out = await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.#bucket,
-        Key: input.key,
-        Body: input.body,
-        ContentLength: input.body.byteLength,
-        ContentMD5: input.contentMD5,
-        ContentType: input.contentType,
-        Metadata: input.metadata,
-        IfNoneMatch: input.ifNoneMatch ? "*" : undefined,
-        IfMatch: input.ifMatch,
-      }),
-      { abortSignal: input.signal },
-    );
-    return out.ETag ?? "";
+    const body = input.body;
+    const streams: Readable[] = [];
+    const open = (): Readable => {
+      if (body instanceof Uint8Array) throw new TypeError("not a file body");
+      const s = createReadStream(body.path, { start: 0, end: Math.max(0, body.size - 1) });
+      streams.push(s);
+      return s;
+    };
+    const command = new PutObjectCommand({
+      Bucket: this.#bucket,
+      Key: input.key,
+      Body: body instanceof Uint8Array ? body : body.size === 0 ? new Uint8Array(0) : open(),
+      ContentLength: bodyLength(body),
+      ContentMD5: input.contentMD5,
+      ContentType: input.contentType,
+      Metadata: input.metadata,
+      IfNoneMatch: input.ifNoneMatch ? "*" : undefined,
+      IfMatch: input.ifMatch,
+    });
+    if (!(body instanceof Uint8Array) && body.size > 0) {
+      let attempts = 0;
+      // deserialize step: runs once per attempt, inside the retry loop
+      command.middlewareStack.add((next) => (args) => {
+        if (attempts++ > 0) (args.request as { body?: unknown }).body = open();
+        return next(args);
+      }, { step: "deserialize", name: "accsrFreshFileBody" });
+    }
+    try {
+      const out = await this.#client.send(command, { abortSignal: input.signal });
+      return out.ETag ?? "";
+    } finally {
+      for (const s of streams) s.destroy();
+    }
   }
 
   /** `CreateMultipartUpload`. */
@@ -532,6 +556,8 @@ class IdleTimeoutHandler implements SdkHandler {
     const data = request.body;
     const sent = data instanceof Uint8Array && data.byteLength > 0
       ? { ...request, body: chunkedBody(data, touch) }
+      : data instanceof Readable
+      ? { ...request, body: touchingStream(data, touch) } // a file body (plain ETags)
       : request;
     try {
       const out = await this.#inner.handle(sent, { ...options, abortSignal: controller.signal });
@@ -553,4 +579,16 @@ class IdleTimeoutHandler implements SdkHandler {
       outer?.removeEventListener("abort", forward);
     }
   }
+}
+
+/** `source` passed through, calling `touch` for every chunk the request takes. */
+function touchingStream(source: Readable, touch: () => void): Readable {
+  const out = new Transform({
+    transform(chunk, _encoding, callback) {
+      touch();
+      callback(null, chunk);
+    },
+  });
+  pipeline(source, out, () => {});
+  return out;
 }

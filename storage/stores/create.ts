@@ -61,6 +61,7 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
     ...(conf.maxRetryTime ? { maxRetryTime: conf.maxRetryTime } : {}),
     ...(conf.connectionTimeout ? { connectionTimeout: conf.connectionTimeout } : {}),
     ...(conf.socketTimeout ? { socketTimeout: conf.socketTimeout } : {}),
+    ...(conf.plainEtags ? { plainEtags: true } : {}),
   };
   if (conf.provider === "google_storage") {
     const { gcsS3StoreOptions } = await import("./gcs.ts");

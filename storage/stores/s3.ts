@@ -41,7 +41,8 @@ import {
   toStorageError,
 } from "./_s3_errors.ts";
 import { FastS3 } from "./_s3_fast.ts";
-import type { ObjectHeaders, S3Ops } from "./_s3_ops.ts";
+import { bodyLength, type FileBody, type ObjectHeaders, type S3Ops } from "./_s3_ops.ts";
+import { uploadMechanism } from "./_s3_plain_etag.ts";
 import type { SdkS3, SdkS3Options } from "./_s3_sdk.ts";
 import type { ListPage } from "./_s3_xml.ts";
 import type { UploadListing } from "./_s3_multipart.ts";
@@ -160,6 +161,13 @@ export interface S3StoreOptions {
    * path-style URLs, static credentials and `checksumMode` `"WHEN_REQUIRED"`.
    */
   fastPut?: boolean;
+  /**
+   * Every object written gets an ETag equal to the MD5 of its content: files above
+   * `multipartThreshold` go up in one streamed PUT instead of parts (up to 5 GiB; larger
+   * files are refused with `PLAIN_ETAG_TOO_LARGE`). See `_s3_plain_etag.ts` for why.
+   * @default {false}
+   */
+  plainEtags?: boolean;
 }
 
 /**
@@ -206,6 +214,7 @@ export class S3Store implements ObjectStore {
   readonly #where: string;
   readonly #endpointLabel: string;
   readonly #multipartThreshold: number;
+  readonly #plainEtags: boolean;
   readonly #partSize: number;
   readonly #partConcurrency: number;
   readonly #batchDelete: boolean;
@@ -261,6 +270,7 @@ export class S3Store implements ObjectStore {
         "S3Store: multipartThreshold must be at most 5 GiB (S3's single PUT limit)",
       );
     }
+    this.#plainEtags = options.plainEtags ?? false;
     this.#partSize = positiveInt(options.partSize, 16 * MiB, "partSize", MIN_PART_SIZE);
     this.#partConcurrency = positiveInt(options.partConcurrency, 4, "partConcurrency", 1);
     const maxSockets = positiveInt(options.maxSockets, 64, "maxSockets", 1);
@@ -465,8 +475,18 @@ export class S3Store implements ObjectStore {
       if (options.signal?.aborted) throw options.signal.reason;
       await this.#flushPendingAborts();
       if ("data" in body) return await this.#putSingle(key, body.data, options, ctx);
-      if (body.size > this.#multipartThreshold) {
+      const mechanism = uploadMechanism(body.size, {
+        multipartThreshold: this.#multipartThreshold,
+        plainEtags: this.#plainEtags,
+        key,
+        bucket: this.bucket,
+      });
+      if (mechanism === "multipart") {
         return await this.#putMultipart(key, body.path, body.size, options, ctx);
+      }
+      if (body.size > this.#multipartThreshold) {
+        // plain ETags: one PUT streamed from the file (Content-MD5 guards the content)
+        return await this.#putSingle(key, { path: body.path, size: body.size }, options, ctx);
       }
       let data: Uint8Array;
       try {
@@ -859,7 +879,7 @@ export class S3Store implements ObjectStore {
 
   async #putSingle(
     key: string,
-    data: Uint8Array,
+    data: Uint8Array | FileBody,
     options: PutOptions,
     ctx: S3ErrorContext,
   ): Promise<StoreObject> {
@@ -893,8 +913,8 @@ export class S3Store implements ObjectStore {
           // succeeded but its answer was lost (retried after a reset or timeout), or another
           // writer stored the same bytes. Nothing would be overwritten — done.
           this.#bucketSeen = true;
-          options.onProgress?.(data.byteLength);
-          return { key, size: data.byteLength, etag: current.etag, md5 };
+          options.onProgress?.(bodyLength(data));
+          return { key, size: bodyLength(data), etag: current.etag, md5 };
         }
         // A server insisting on a quoted ETag: retry once if the ETag really is current.
         if (
@@ -917,8 +937,8 @@ export class S3Store implements ObjectStore {
       }
     }
     this.#bucketSeen = true;
-    options.onProgress?.(data.byteLength);
-    return { key, size: data.byteLength, etag: unquote(etag), md5 };
+    options.onProgress?.(bodyLength(data));
+    return { key, size: bodyLength(data), etag: unquote(etag), md5 };
   }
 
   /** Checks `ifNoneMatch` / `ifMatch` with a HEAD (multipart: before the completion). */
