@@ -7,7 +7,12 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { ConfigurationBase, parseEnvMarker } from "../config/mod.ts";
+import {
+  ConfigurationBase,
+  parseEnvMarker,
+  pythonCompatibilityWarnings,
+  TS_STORAGE_SECTION,
+} from "../config/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { type RemoteStorageConfig, S3_COMPATIBLE_PROVIDERS } from "../storage/mod.ts";
 import type { ParsedCommand } from "./args.ts";
@@ -165,11 +170,17 @@ export function loadSettings(input: SettingsInput): Settings {
   let section: string | undefined;
   if (configuration !== undefined) {
     section = SECTION_NAMES.find((name) => configuration.config[name] !== undefined);
-    if (section !== undefined) {
-      const value = configuration.config[section] === null ? {} : configuration.getEntry(section);
+    // the shared section, then remote_storage_ts (settings Python accsr rejects) over it
+    const names = [
+      ...(section === undefined ? [] : [section]),
+      ...(configuration.config[TS_STORAGE_SECTION] === undefined ? [] : [TS_STORAGE_SECTION]),
+    ];
+    section ??= names[0];
+    for (const name of names) {
+      const value = configuration.config[name] === null ? {} : configuration.getEntry(name);
       if (!isPlainObject(value)) {
         throw new ConfigError(
-          `Cannot use config entry "${section}": it is ${
+          `Cannot use config entry "${name}": it is ${
             Array.isArray(value) ? "an array" : typeof value
           }, not an object (write the storage settings as an object)`,
           { code: "CONFIG_INVALID" },
@@ -177,16 +188,24 @@ export function loadSettings(input: SettingsInput): Settings {
       }
       for (const [k, v] of Object.entries(value)) {
         storage[k] = v;
-        sources[k] = sourceOf(configuration, [section, k]);
-        const raw = (configuration.config[section] as Record<string, unknown>)[k];
+        sources[k] = sourceOf(configuration, [name, k]);
+        const raw = (configuration.config[name] as Record<string, unknown>)[k];
         const marker = parseEnvMarker(raw);
         if (v === undefined && marker !== undefined) {
           unset[k] = { variable: marker.name, source: sources[k].replace(/ \(env:.*\)$/, "") };
-        }
+        } else delete unset[k];
+      }
+      if (name !== TS_STORAGE_SECTION && isPlainObject(configuration.config[name])) {
+        warnings.push(
+          ...pythonCompatibilityWarnings(
+            name,
+            configuration.config[name] as Record<string, unknown>,
+          ),
+        );
       }
     }
     for (const p of configuration.check()) {
-      if (p.kind === "unknown_key" && p.key.startsWith(`${section}.`)) {
+      if (p.kind === "unknown_key" && names.some((n) => p.key.startsWith(`${n}.`))) {
         warnings.push(`${p.message} (${p.source ?? "configuration"})`);
       }
     }
@@ -369,11 +388,12 @@ export function secretFileValues(configuration: ConfigurationBase): string[] {
   return out;
 }
 
-/** The raw (markers unresolved) storage section, for redaction decisions. */
+/** The raw (markers unresolved) storage sections, merged, for redaction decisions. */
 function rawSection(settings: Settings): Record<string, unknown> {
   if (settings.configuration === undefined || settings.section === undefined) return {};
   const raw = settings.configuration.config[settings.section];
-  return isPlainObject(raw) ? raw : {};
+  const ts = settings.configuration.config[TS_STORAGE_SECTION];
+  return { ...(isPlainObject(raw) ? raw : {}), ...(isPlainObject(ts) ? ts : {}) };
 }
 
 /**

@@ -48,7 +48,63 @@ export const REMOTE_STORAGE_KEYS: readonly string[] = Object.freeze([
   "connectionTimeout",
   "socket_timeout",
   "socketTimeout",
+  "plain_etags",
+  "plainEtags",
+  "guess_content_type",
+  "guessContentType",
+  "content_types",
+  "contentTypes",
 ]);
+
+/**
+ * The sibling section of `remote_storage` for settings Python accsr does not accept; merged
+ * over `remote_storage` by the CLI and {@linkcode remoteStorageEntry}.
+ *
+ * @example
+ * ```ts
+ * import { TS_STORAGE_SECTION } from "./known_keys.ts";
+ * console.log(TS_STORAGE_SECTION); // "remote_storage_ts"
+ * ```
+ */
+export const TS_STORAGE_SECTION = "remote_storage_ts";
+
+/**
+ * The keys Python accsr's `RemoteStorageConfig` accepts (accsr 0.4.x: its dataclass fields).
+ * Any other key in a section Python reads makes `RemoteStorageConfig(**entry)` raise
+ * "unexpected keyword argument".
+ *
+ * @example
+ * ```ts
+ * import { PYTHON_STORAGE_KEYS } from "./known_keys.ts";
+ * console.log(PYTHON_STORAGE_KEYS.includes("multipart_threshold")); // false
+ * ```
+ */
+export const PYTHON_STORAGE_KEYS: readonly string[] = Object.freeze([
+  "provider",
+  "key",
+  "bucket",
+  "secret",
+  "region",
+  "host",
+  "port",
+  "base_path",
+  "secure",
+  "use_pbar",
+  "log_level",
+]);
+
+/**
+ * The keys of a storage section that Python accsr's `RemoteStorageConfig` would reject.
+ *
+ * @example
+ * ```ts
+ * import { pythonRejectedKeys } from "./known_keys.ts";
+ * pythonRejectedKeys({ bucket: "b", multipart_threshold: 1 }); // ["multipart_threshold"]
+ * ```
+ */
+export function pythonRejectedKeys(section: Record<string, unknown>): string[] {
+  return Object.keys(section).filter((k) => !PYTHON_STORAGE_KEYS.includes(k));
+}
 
 /**
  * The known keys of each section whose keys are checked: an unknown key there is a warning of
@@ -58,12 +114,13 @@ export const REMOTE_STORAGE_KEYS: readonly string[] = Object.freeze([
  * @example
  * ```ts
  * import { KNOWN_SECTION_KEYS } from "./known_keys.ts";
- * console.log(Object.keys(KNOWN_SECTION_KEYS)); // ["remote_storage", "remote_storage_config"]
+ * console.log(Object.keys(KNOWN_SECTION_KEYS)); // ["remote_storage", "remote_storage_config", "remote_storage_ts"]
  * ```
  */
 export const KNOWN_SECTION_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   remote_storage: REMOTE_STORAGE_KEYS,
   remote_storage_config: REMOTE_STORAGE_KEYS, // accsr's name of the section
+  [TS_STORAGE_SECTION]: REMOTE_STORAGE_KEYS, // settings Python accsr does not accept
 });
 
 /**

@@ -70,7 +70,19 @@ export {
   type ResolveEnvMarkersOptions,
 } from "./env_markers.ts";
 export { type CheckInput, type ConfigProblem, findConfigProblems } from "./check.ts";
-export { closestKnownKey, KNOWN_SECTION_KEYS, REMOTE_STORAGE_KEYS } from "./known_keys.ts";
+export {
+  closestKnownKey,
+  KNOWN_SECTION_KEYS,
+  PYTHON_STORAGE_KEYS,
+  pythonRejectedKeys,
+  REMOTE_STORAGE_KEYS,
+  TS_STORAGE_SECTION,
+} from "./known_keys.ts";
+export {
+  pythonCompatibilityWarnings,
+  type RemoteStorageEntry,
+  remoteStorageEntry,
+} from "./storage_entry.ts";
 export { DEFAULT_ENV_PREFIX, type EnvOverride, envOverrides } from "./env_overrides.ts";
 export { type EnvFiles, loadEnvFiles } from "./dotenv.ts";
 export { PROFILE_VARIABLE, selectProfile } from "./profiles.ts";

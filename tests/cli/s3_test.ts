@@ -12,7 +12,10 @@ describeS3("accsr CLI against a real S3 server", (s3) => {
   const p = project({
     config: {
       provider: "s3",
-      endpoint: s3.endpoint,
+      // host/port/secure: keys Python accsr accepts too (endpoint would warn)
+      host: new URL(s3.endpoint).hostname,
+      port: Number(new URL(s3.endpoint).port),
+      secure: new URL(s3.endpoint).protocol === "https:",
       region: s3.region,
       bucket,
       key: s3.accessKeyId,

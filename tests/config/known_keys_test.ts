@@ -10,7 +10,7 @@ describe("known keys of remote_storage", () => {
   it("cover every field of RemoteStorageConfig", { skip: !existsSync(SOURCE) }, () => {
     const text = readFileSync(SOURCE, "utf8");
     const body = /export interface RemoteStorageConfig \{([\s\S]*?)\n\}/.exec(text)![1];
-    const fields = [...body.matchAll(/^  (\w+)\??:/gm)].map((m) => m[1]);
+    const fields = [...body.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]);
     expect(fields.length).toBeGreaterThan(10);
     expect(fields.filter((f) => !REMOTE_STORAGE_KEYS.includes(f))).toEqual([]);
     expect(KNOWN_SECTION_KEYS.remote_storage).toBe(REMOTE_STORAGE_KEYS);

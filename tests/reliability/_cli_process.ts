@@ -114,7 +114,10 @@ export async function waitFor(ready: () => boolean, ms = 60_000): Promise<boolea
   return true;
 }
 
-/** Writes `config.json` with a `remote_storage` section for S3 (secret read from `TEST_S3_SECRET`). */
+/**
+ * Writes `config.json` with a `remote_storage` section for S3 (secret read from `TEST_S3_SECRET`);
+ * `endpoint`, which Python accsr does not accept, goes into `remote_storage_ts`.
+ */
 export async function writeS3Config(
   cwd: string,
   s3: { endpoint: string; region: string; bucket: string; key: string; basePath: string },
@@ -124,7 +127,6 @@ export async function writeS3Config(
     JSON.stringify({
       remote_storage: {
         provider: "s3",
-        endpoint: s3.endpoint,
         region: s3.region,
         bucket: s3.bucket,
         key: s3.key,
@@ -132,6 +134,7 @@ export async function writeS3Config(
         base_path: s3.basePath,
         use_pbar: false,
       },
+      remote_storage_ts: { endpoint: s3.endpoint },
     }),
   );
 }

@@ -1,0 +1,122 @@
+/**
+ * The storage settings of a configuration as the CLI reads them: the shared `remote_storage`
+ * section (or accsr's `remote_storage_config`), with the sibling `remote_storage_ts` merged
+ * over it — so that one config file serves Python accsr (which reads only the shared section)
+ * and this library.
+ *
+ * @module
+ */
+import { ConfigError } from "../errors.ts";
+import type { ConfigurationBase } from "./configuration.ts";
+import { pythonRejectedKeys, TS_STORAGE_SECTION } from "./known_keys.ts";
+
+/** The shared section names, in order of preference (the second is accsr's). */
+const SHARED_SECTIONS = ["remote_storage", "remote_storage_config"] as const;
+
+/**
+ * The merged storage settings and what was found on the way.
+ *
+ * @example
+ * ```ts
+ * import type { RemoteStorageEntry } from "./storage_entry.ts";
+ * const e: RemoteStorageEntry = { value: { provider: "s3", bucket: "b" }, sections: ["remote_storage"], warnings: [] };
+ * ```
+ */
+export interface RemoteStorageEntry<T = Record<string, unknown>> {
+  /** Shared section with `remote_storage_ts` merged over it (key by key), markers resolved. */
+  value: T;
+  /** The sections read, shared one first (e.g. `["remote_storage", "remote_storage_ts"]`). */
+  sections: string[];
+  /**
+   * One warning per key of the shared section that Python accsr's `RemoteStorageConfig`
+   * would reject, naming the key and the sibling section to move it to.
+   */
+  warnings: string[];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function section(config: ConfigurationBase, name: string): Record<string, unknown> | undefined {
+  if (config.config[name] === undefined) return undefined;
+  const value = config.config[name] === null ? {} : config.getEntry(name);
+  if (!isPlainObject(value)) {
+    throw new ConfigError(
+      `Cannot use config entry "${name}": it is ${
+        Array.isArray(value) ? "an array" : typeof value
+      }, not an object (write the storage settings as an object)`,
+      { code: "CONFIG_INVALID" },
+    );
+  }
+  return value;
+}
+
+/**
+ * The warnings for keys of a shared storage section that Python accsr would reject (none for
+ * the providers only this library has, `file` and `memory`).
+ *
+ * @example
+ * ```ts
+ * import { pythonCompatibilityWarnings } from "./storage_entry.ts";
+ * pythonCompatibilityWarnings("remote_storage", { bucket: "b", multipart_threshold: 1 });
+ * // ['"multipart_threshold" in remote_storage breaks Python accsr …']
+ * ```
+ */
+export function pythonCompatibilityWarnings(
+  sectionName: string,
+  value: Record<string, unknown>,
+): string[] {
+  // providers only accsr-ts has: Python accsr cannot use such a section anyway
+  if (value.provider === "file" || value.provider === "memory") return [];
+  return pythonRejectedKeys(value).map((k) =>
+    `"${k}" in ${sectionName} breaks Python accsr (its RemoteStorageConfig rejects it): ` +
+    `move it to the sibling section "${TS_STORAGE_SECTION}", which only accsr-ts reads`
+  );
+}
+
+/**
+ * Reads the storage settings: `remote_storage` (or `remote_storage_config`) with
+ * `remote_storage_ts` merged over it. Hand `value` to `RemoteStorage` (type it with
+ * `remoteStorageEntry<RemoteStorageConfig>(config)`).
+ *
+ * @throws {ConfigError} A section is not an object, or neither section exists.
+ *
+ * @example
+ * ```ts
+ * import { ConfigurationBase, remoteStorageEntry } from "./mod.ts";
+ * // config.json: {"remote_storage": {"provider": "s3", "bucket": "b"},
+ * //               "remote_storage_ts": {"plain_etags": true}}
+ * const config = new ConfigurationBase({ configDirectory: "/tmp/project" });
+ * const { value, warnings } = remoteStorageEntry(config);
+ * console.log(value); // { provider: "s3", bucket: "b", plain_etags: true }
+ * for (const w of warnings) console.warn(w);
+ * ```
+ */
+export function remoteStorageEntry<T = Record<string, unknown>>(
+  config: ConfigurationBase,
+): RemoteStorageEntry<T> {
+  const sharedName = SHARED_SECTIONS.find((n) => config.config[n] !== undefined);
+  const shared = sharedName === undefined ? undefined : section(config, sharedName);
+  const ts = section(config, TS_STORAGE_SECTION);
+  if (shared === undefined && ts === undefined) {
+    throw new ConfigError(
+      `Cannot read the storage settings: no "remote_storage" section in ${
+        config.loadedFiles.join(", ") || "the configuration"
+      } (add one)`,
+      { code: "CONFIG_KEY_MISSING" },
+    );
+  }
+  const sections = [
+    ...(sharedName === undefined ? [] : [sharedName]),
+    ...(ts === undefined ? [] : [TS_STORAGE_SECTION]),
+  ];
+  const rawShared = sharedName === undefined ? undefined : config.config[sharedName];
+  return {
+    value: { ...shared, ...ts } as T,
+    sections,
+    warnings: sharedName !== undefined && isPlainObject(rawShared)
+      ? pythonCompatibilityWarnings(sharedName, rawShared)
+      : [],
+  };
+}
