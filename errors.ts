@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { AccsrError, ConfigKeyError } from "./errors.ts";
+ * import { AccsrError, ConfigKeyError } from "accsr";
  * try {
  *   throw new ConfigKeyError(["remote_storage", "bucket"]);
  * } catch (e) {
@@ -23,7 +23,7 @@
  *
  * @example
  * ```ts
- * import { AccsrError } from "./errors.ts";
+ * import { AccsrError } from "accsr";
  * new AccsrError("Cannot do it", { code: "EXAMPLE", cause: new Error("inner") });
  * ```
  */
@@ -39,7 +39,7 @@ export interface AccsrErrorOptions {
  *
  * @example
  * ```ts
- * import { AccsrError } from "./errors.ts";
+ * import { AccsrError } from "accsr";
  * const e = new AccsrError("Cannot do it", { code: "EXAMPLE" });
  * console.log(e.name, e.code); // "AccsrError EXAMPLE"
  * ```
@@ -61,7 +61,7 @@ export class AccsrError extends Error {
  *
  * @example
  * ```ts
- * import { ConfigError } from "./errors.ts";
+ * import { ConfigError } from "accsr";
  * const e = new ConfigError('Cannot read config file "config.json": line 1, column 2: bad JSON', {
  *   file: "/p/config.json",
  * });
@@ -94,7 +94,7 @@ export class ConfigError extends AccsrError {
  *
  * @example
  * ```ts
- * import { ConfigKeyError } from "./errors.ts";
+ * import { ConfigKeyError } from "accsr";
  * const e = new ConfigKeyError(["nested", "x"]);
  * console.log(e.message); // Cannot get config entry "nested.x": not set in the configuration (...)
  * console.log(e.keyPath); // ["nested", "x"]
@@ -122,7 +122,7 @@ export class ConfigKeyError extends ConfigError {
  *
  * @example
  * ```ts
- * import { NoFilesFoundError } from "./errors.ts";
+ * import { NoFilesFoundError } from "accsr";
  * const e = new NoFilesFoundError("data/*.csv");
  * console.log(e.code, e.path); // "NO_FILES_FOUND data/*.csv"
  * ```
@@ -159,7 +159,7 @@ export class NoFilesFoundError extends AccsrError {
  *
  * @example
  * ```ts
- * import { SyncConflictError } from "./errors.ts";
+ * import { SyncConflictError } from "accsr";
  * const e = new SyncConflictError("Cannot push: 1 file would be overwritten", ["a.txt"]);
  * console.log(e.code, e.names); // "SYNC_CONFLICT ["a.txt"]"
  * ```
@@ -189,7 +189,7 @@ export class SyncConflictError extends AccsrError {
  *
  * @example
  * ```ts
- * import { MaxDeleteExceededError } from "./errors.ts";
+ * import { MaxDeleteExceededError } from "accsr";
  * const e = new MaxDeleteExceededError("Cannot push: 3 deletions planned, --max-delete is 2", ["a", "b", "c"], 2);
  * console.log(e.code, e.planned, e.maxDelete); // "MAX_DELETE_EXCEEDED 3 2"
  * ```
@@ -221,7 +221,7 @@ export class MaxDeleteExceededError extends SyncConflictError {
  *
  * @example
  * ```ts
- * import { StorageError } from "./errors.ts";
+ * import { StorageError } from "accsr";
  * const e = new StorageError('Cannot list "s3://b/x": access denied (check key and secret)', {
  *   code: "ACCESS_DENIED",
  *   statusCode: 403,
@@ -259,7 +259,7 @@ export class StorageError extends AccsrError {
  *
  * @example
  * ```ts
- * import { LoadingError } from "./errors.ts";
+ * import { LoadingError } from "accsr";
  * const e = new LoadingError('Cannot download "http://x/y": HTTP 404 Not Found', { statusCode: 404 });
  * console.log(e.code); // "LOADING_ERROR"
  * ```

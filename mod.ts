@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { DefaultDataConfiguration, RemoteStorage } from "./mod.ts";
+ * import { DefaultDataConfiguration, RemoteStorage } from "accsr";
  *
  * const config = new DefaultDataConfiguration({ configDirectory: "." });
  * const storage = new RemoteStorage(config.getEntry("remote_storage"));

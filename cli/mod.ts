@@ -20,7 +20,7 @@
  *
  * @example
  * ```ts
- * import { run } from "./mod.ts";
+ * import { run } from "accsr/cli";
  *
  * let out = "";
  * const code = await run(["status", "data", "--json"], {

@@ -12,7 +12,7 @@ import process from "node:process";
  *
  * @example
  * ```ts
- * import type { CliWriter } from "./output.ts";
+ * import type { CliWriter } from "accsr/cli";
  * let text = "";
  * const collect: CliWriter = { write: (s) => (text += s) };
  * ```
@@ -32,7 +32,7 @@ export interface CliWriter {
  *
  * @example
  * ```ts
- * import type { RunIO } from "./output.ts";
+ * import type { RunIO } from "accsr/cli";
  * let out = "";
  * const io: RunIO = { stdout: { write: (s) => (out += s) }, cwd: "/tmp/project", env: {} };
  * ```

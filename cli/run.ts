@@ -38,7 +38,7 @@ import { VERSION } from "./version.ts";
  *
  * @example
  * ```ts
- * import type { ExitCodes } from "./run.ts";
+ * import type { ExitCodes } from "accsr/cli";
  * const meaning = (codes: ExitCodes, code: number) => code === codes.refused ? "refused" : "other";
  * ```
  */
@@ -67,7 +67,7 @@ export interface ExitCodes {
  *
  * @example
  * ```ts
- * import { EXIT_CODES, run } from "./run.ts";
+ * import { EXIT_CODES, run } from "accsr/cli";
  * const code = await run(["push", "data"]);
  * if (code === EXIT_CODES.refused) console.log("rerun with --force to overwrite");
  * ```
@@ -94,7 +94,7 @@ export const EXIT_CODES: ExitCodes = Object.freeze({
  *
  * @example
  * ```ts
- * import { run } from "./run.ts";
+ * import { run } from "accsr/cli";
  * let out = "";
  * const code = await run(["ls", "--json", "--provider", "file", "--root", "store", "--bucket", "data"], {
  *   stdout: { write: (s) => (out += s) },

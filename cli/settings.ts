@@ -364,7 +364,7 @@ export function settingsSecrets(
  * @example
  * ```ts
  * import { secretFileValues } from "./settings.ts";
- * import { ConfigurationBase } from "../config/mod.ts";
+ * import { ConfigurationBase } from "accsr/config";
  * const config = new ConfigurationBase({ configDirectory: "/tmp/project", env: { PW_FILE: "/run/secrets/pw" } });
  * console.log(secretFileValues(config)); // the content of /run/secrets/pw for {"db": {"pw": "env:PW"}}
  * ```
@@ -402,7 +402,7 @@ function rawSection(settings: Settings): Record<string, unknown> {
  * @example
  * ```ts
  * import { resolvedConfig } from "./settings.ts";
- * import { ConfigurationBase, parseEnvMarker } from "../config/mod.ts";
+ * import { ConfigurationBase, parseEnvMarker } from "accsr/config";
  * const config = new ConfigurationBase({ configDirectory: "/tmp/project", env: { HOST: "db" } });
  * console.log(resolvedConfig(config)); // e.g. { database: { host: "db" } } for {"database": {"host": "env:HOST"}}
  * ```

@@ -87,7 +87,7 @@ export interface InterruptOptions {
  * @example
  * ```ts ignore
  * import { listenForInterrupts } from "./signals.ts";
- * import { run } from "./run.ts";
+ * import { run } from "accsr/cli";
  * const interrupts = listenForInterrupts();
  * const code = await run(process.argv.slice(2), { signal: interrupts.signal });
  * interrupts.dispose();

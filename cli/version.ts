@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { VERSION } from "./version.ts";
+ * import { VERSION } from "accsr/cli";
  * console.log(`accsr ${VERSION}`);
  * ```
  */

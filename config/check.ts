@@ -14,7 +14,7 @@ import { ConfigError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import type { ConfigProblem } from "./check.ts";
+ * import type { ConfigProblem } from "accsr/config";
  * const p: ConfigProblem = {
  *   key: "remote_storage.secret",
  *   source: "/p/config_local.json",
@@ -41,7 +41,7 @@ export interface ConfigProblem {
  *
  * @example
  * ```ts
- * import type { CheckInput } from "./check.ts";
+ * import type { CheckInput } from "accsr/config";
  * const input: CheckInput = { config: { a: "env:A" }, env: {}, sourceOf: () => "/p/config.json" };
  * ```
  */
@@ -69,7 +69,7 @@ export interface CheckInput {
  *
  * @example
  * ```ts
- * import { findConfigProblems } from "./check.ts";
+ * import { findConfigProblems } from "accsr/config";
  * const problems = findConfigProblems({
  *   config: { remote_storage: { bucekt: "b", secret: "env:S3_SECRET" } },
  *   env: {},

@@ -28,7 +28,7 @@ import { type StandardSchemaV1, validateWithSchema } from "./schema.ts";
  *
  * @example
  * ```ts
- * import type { ConfigurationOptions } from "./configuration.ts";
+ * import type { ConfigurationOptions } from "accsr/config";
  * const options: ConfigurationOptions = {
  *   configDirectory: "./project",
  *   configFiles: ["config.json", "config_local.yml"],
@@ -87,7 +87,7 @@ export interface ConfigurationOptions {
  *
  * @example
  * ```ts
- * import type { ExistingPathOptions } from "./configuration.ts";
+ * import type { ExistingPathOptions } from "accsr/config";
  * const options: ExistingPathOptions = { create: false };
  * ```
  */
@@ -104,7 +104,7 @@ export interface ExistingPathOptions {
  *
  * @example
  * ```ts
- * import type { AdjustedPathOptions } from "./configuration.ts";
+ * import type { AdjustedPathOptions } from "accsr/config";
  * const options: AdjustedPathOptions = { relative: true, checkExistence: true };
  * ```
  */
@@ -127,7 +127,7 @@ export interface AdjustedPathOptions {
  *
  * @example
  * ```ts
- * import type { ConfigSourceLayer } from "./configuration.ts";
+ * import type { ConfigSourceLayer } from "accsr/config";
  * const layer: ConfigSourceLayer = { kind: "profile", source: "/p/config.ci.json", raw: "b" };
  * ```
  */
@@ -154,7 +154,7 @@ export interface ConfigSourceLayer {
  *
  * @example
  * ```ts
- * import type { ConfigExplanation } from "./configuration.ts";
+ * import type { ConfigExplanation } from "accsr/config";
  * const e: ConfigExplanation = {
  *   value: "my-bucket",
  *   source: "/p/config_local.json (env:BUCKET)",
@@ -209,7 +209,7 @@ const DEFAULT_CONFIG_FILES = ["config.json", "config_local.json"] as const;
  *
  * @example
  * ```ts
- * import { ConfigurationBase } from "./configuration.ts";
+ * import { ConfigurationBase } from "accsr/config";
  *
  * class Config extends ConfigurationBase {
  *   get bucket(): string {
@@ -227,8 +227,8 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
-   * import type { StandardSchemaV1 } from "./schema.ts";
+   * import { ConfigurationBase } from "accsr/config";
+   * import type { StandardSchemaV1 } from "accsr/config";
    * declare const mySchema: StandardSchemaV1;
    * class Config extends ConfigurationBase {
    *   static override schema = mySchema;
@@ -322,7 +322,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * const config = new ConfigurationBase({ configDirectory: "./project" });
    * for (const p of config.check()) console.error(`${p.key} (${p.source}): ${p.message}`);
    * ```
@@ -342,8 +342,8 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
-   * import type { StandardSchemaV1 } from "./schema.ts";
+   * import { ConfigurationBase } from "accsr/config";
+   * import type { StandardSchemaV1 } from "accsr/config";
    * declare const mySchema: StandardSchemaV1;
    * class Config extends ConfigurationBase {
    *   override get schema(): StandardSchemaV1 {
@@ -371,7 +371,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * const config = new ConfigurationBase({ configDirectory: "./project" });
    * const host = config.getEntry<string>(["database", "host"]);
    * ```
@@ -411,7 +411,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * const config = new ConfigurationBase({ configDirectory: "./project" });
    * console.log(config.getExistingPath("data")); // e.g. /abs/project/data, created if needed
    * ```
@@ -467,7 +467,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * const config = new ConfigurationBase({ configDirectory: "/p" });
    * console.log(config.adjustedPath("/p/data/x.csv", { relative: true })); // data/x.csv
    * ```
@@ -500,7 +500,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * const config = new ConfigurationBase({ configDirectory: "./project" });
    * console.log(config.explain(["remote_storage", "secret"]));
    * // { value: "…", source: "/abs/project/config_local.json (env:S3_SECRET)", envVar: "S3_SECRET" }
@@ -540,7 +540,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * const config = new ConfigurationBase({ configDirectory: "./project", profile: "ci" });
    * for (const layer of config.explainLayers(["remote_storage", "bucket"])) {
    *   console.log(layer.kind, layer.source);
@@ -589,7 +589,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * const config = new ConfigurationBase({ configDirectory: "./project" });
    * console.log(JSON.stringify(config)); // {"configDirectory":…,"config":{"remote_storage":{"secret":"***",…}}}
    * ```
@@ -611,7 +611,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * console.log(String(new ConfigurationBase({ configDirectory: "./project" })));
    * ```
    */
@@ -624,7 +624,7 @@ export class ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * console.log(new ConfigurationBase({ configDirectory: "./project" })); // secrets as "***"
    * ```
    */
@@ -641,7 +641,7 @@ export class ConfigurationBase {
    * @example
    * ```ts
    * import { inspect } from "node:util";
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigurationBase } from "accsr/config";
    * console.log(inspect(new ConfigurationBase({ configDirectory: "./project" })));
    * ```
    */

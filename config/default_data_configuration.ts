@@ -11,7 +11,7 @@ import { type AdjustedPathOptions, ConfigurationBase } from "./configuration.ts"
  *
  * @example
  * ```ts
- * import type { DataStage } from "./default_data_configuration.ts";
+ * import type { DataStage } from "accsr/config";
  * const stage: DataStage = "cleaned";
  * ```
  */
@@ -22,7 +22,7 @@ export type DataStage = "raw" | "cleaned" | "processed" | "ground_truth";
  *
  * @example
  * ```ts
- * import type { DatafilePathOptions } from "./default_data_configuration.ts";
+ * import type { DatafilePathOptions } from "accsr/config";
  * const options: DatafilePathOptions = { stage: "processed", relative: true };
  * ```
  */
@@ -51,7 +51,7 @@ const STAGE_KEYS: Record<DataStage, string> = {
  *
  * @example
  * ```ts
- * import { DefaultDataConfiguration } from "./default_data_configuration.ts";
+ * import { DefaultDataConfiguration } from "accsr/config";
  * // config.json: {"data_raw": "data/raw", "artifacts": "data/artifacts", ...}
  * const config = new DefaultDataConfiguration({ configDirectory: "./project" });
  * console.log(config.dataRaw); // /abs/project/data/raw (created)
@@ -121,7 +121,7 @@ export class DefaultDataConfiguration extends ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { DefaultDataConfiguration } from "./default_data_configuration.ts";
+   * import { DefaultDataConfiguration } from "accsr/config";
    * const config = new DefaultDataConfiguration({ configDirectory: "/p" });
    * console.log(config.datafilePath("a.csv", { stage: "processed", relative: true }));
    * // data/processed/a.csv
@@ -149,7 +149,7 @@ export class DefaultDataConfiguration extends ConfigurationBase {
    *
    * @example
    * ```ts
-   * import { DefaultDataConfiguration } from "./default_data_configuration.ts";
+   * import { DefaultDataConfiguration } from "accsr/config";
    * const config = new DefaultDataConfiguration({ configDirectory: "/p" });
    * console.log(config.artifactPath("model.bin")); // /p/data/artifacts/model.bin
    * ```

@@ -13,7 +13,7 @@ import { ConfigError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import { loadEnvFiles, type EnvFiles } from "./dotenv.ts";
+ * import { loadEnvFiles, type EnvFiles } from "accsr/config";
  * const loaded: EnvFiles = loadEnvFiles("/p", [".env"]);
  * console.log(loaded.files, Object.keys(loaded.values));
  * ```
@@ -43,7 +43,7 @@ export interface EnvFiles {
  *
  * @example
  * ```ts
- * import { loadEnvFiles } from "./dotenv.ts";
+ * import { loadEnvFiles } from "accsr/config";
  * const { values } = loadEnvFiles(".", [".env", ".env.local"]);
  * console.log(values.S3_SECRET !== undefined);
  * ```

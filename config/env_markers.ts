@@ -15,7 +15,7 @@ import { mapDeepWithPath } from "./_objects.ts";
  *
  * @example
  * ```ts
- * import { ENV_VAR_MARKER } from "./env_markers.ts";
+ * import { ENV_VAR_MARKER } from "accsr/config";
  * console.log(`${ENV_VAR_MARKER}HOME`); // "env:HOME"
  * ```
  */
@@ -26,7 +26,7 @@ export const ENV_VAR_MARKER = "env:";
  *
  * @example
  * ```ts
- * import { parseEnvMarker } from "./env_markers.ts";
+ * import { parseEnvMarker } from "accsr/config";
  * console.log(parseEnvMarker("env:HOME:-/root"));
  * ```
  */
@@ -43,7 +43,7 @@ export interface EnvMarker {
  *
  * @example
  * ```ts
- * import { parseEnvMarker } from "./env_markers.ts";
+ * import { parseEnvMarker } from "accsr/config";
  * console.log(parseEnvMarker("env:nvidia_home")); // { name: "nvidia_home" }
  * console.log(parseEnvMarker("env:PORT:-8080")); // { name: "PORT", fallback: "8080" }
  * console.log(parseEnvMarker("ENV:X")); // undefined
@@ -69,7 +69,7 @@ export function parseEnvMarker(value: unknown): EnvMarker | undefined {
  *
  * @example
  * ```ts
- * import type { EnvMarkerResolution } from "./env_markers.ts";
+ * import type { EnvMarkerResolution } from "accsr/config";
  * const r: EnvMarkerResolution = { value: undefined, via: "unset", name: "S3_SECRET" };
  * ```
  */
@@ -91,7 +91,7 @@ export interface EnvMarkerResolution {
  *
  * @example
  * ```ts
- * import type { ResolveEnvMarkersOptions } from "./env_markers.ts";
+ * import type { ResolveEnvMarkersOptions } from "accsr/config";
  * const options: ResolveEnvMarkersOptions = { keyPath: ["remote_storage"], baseDirectory: "/p" };
  * ```
  */
@@ -131,7 +131,7 @@ function variable(env: Record<string, string | undefined>, name: string): string
  *
  * @example
  * ```ts
- * import { parseEnvMarker, resolveEnvMarker } from "./env_markers.ts";
+ * import { parseEnvMarker, resolveEnvMarker } from "accsr/config";
  * const marker = parseEnvMarker("env:DB_PORT:-5432")!;
  * console.log(resolveEnvMarker(marker, {})); // { value: "5432", via: "fallback", name: "DB_PORT" }
  * ```
@@ -198,7 +198,7 @@ export function resolveEnvMarker(
  *
  * @example
  * ```ts
- * import { resolveEnvMarkers } from "./env_markers.ts";
+ * import { resolveEnvMarkers } from "accsr/config";
  * const env = { DB_HOST: "db.local", EMPTY: "" };
  * const config = { db: { host: "env:DB_HOST", port: "env:DB_PORT:-5432" }, l: ["env:EMPTY:-x"] };
  * console.log(resolveEnvMarkers(config, env));

@@ -15,7 +15,7 @@ export const DEFAULT_ENV_PREFIX = "ACCSR__";
  *
  * @example
  * ```ts
- * import type { EnvOverride } from "./env_overrides.ts";
+ * import type { EnvOverride } from "accsr/config";
  * const o: EnvOverride = {
  *   variable: "ACCSR__REMOTE_STORAGE__BUCKET",
  *   keyPath: ["remote_storage", "bucket"],
@@ -54,7 +54,7 @@ export interface EnvOverride {
  *
  * @example
  * ```ts
- * import { envOverrides } from "./env_overrides.ts";
+ * import { envOverrides } from "accsr/config";
  * const config = { remote_storage: { bucket: "dev", port: 9000 } };
  * const env = { ACCSR__REMOTE_STORAGE__PORT: "9001", ACCSR__REMOTE_STORAGE__BUCKET: "prod" };
  * console.log(envOverrides(config, env, "ACCSR__").map((o) => [o.keyPath, o.value]));

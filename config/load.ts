@@ -19,7 +19,7 @@ import { parseToml } from "./toml.ts";
  *
  * @example
  * ```ts
- * import { loadConfigLayers } from "./load.ts";
+ * import { loadConfigLayers } from "accsr/config";
  * for (const layer of loadConfigLayers(".", ["config.json"])) console.log(layer);
  * ```
  */
@@ -53,7 +53,7 @@ const PARSERS = new Map<string, (text: string, file: string) => unknown>([
  *
  * @example
  * ```ts
- * import { loadConfigLayers } from "./load.ts";
+ * import { loadConfigLayers } from "accsr/config";
  * for (const layer of loadConfigLayers(".", ["config.json", "config_local.yml"])) {
  *   console.log(layer.file, Object.keys(layer.data));
  * }
@@ -87,7 +87,7 @@ export function loadConfigLayers(directory: string, files: readonly string[]): C
  *
  * @example
  * ```ts
- * import { loadConfigFiles } from "./load.ts";
+ * import { loadConfigFiles } from "accsr/config";
  * const config = loadConfigFiles(".", ["config.json", "config_local.json"]);
  * console.log(config);
  * ```

@@ -20,7 +20,7 @@ import { cloneDeep, isPlainObject, type PlainObject, setOwn } from "./_objects.t
  *
  * @example
  * ```ts
- * import { deepMerge } from "./merge.ts";
+ * import { deepMerge } from "accsr/config";
  * const merged = deepMerge(
  *   { db: { host: "localhost", port: 5432 }, tags: ["a", "b"] },
  *   { db: { port: 6543 }, tags: ["c"] },

@@ -21,7 +21,7 @@
 
  * @example
  * ```ts
- * import { ConfigProvider, DefaultDataConfiguration } from "./mod.ts";
+ * import { ConfigProvider, DefaultDataConfiguration } from "accsr/config";
  *
  * // config.json:        {"data_raw": "data/raw", "artifacts": "data/artifacts",
  * //                      "remote_storage": {"bucket": "my-bucket", "secret": "env:S3_SECRET"}}

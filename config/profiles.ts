@@ -25,7 +25,7 @@ const EXTENSIONS = [".json", ".yaml", ".yml", ".toml"] as const;
  *
  * @example
  * ```ts
- * import { selectProfile } from "./profiles.ts";
+ * import { selectProfile } from "accsr/config";
  * console.log(selectProfile(undefined, { ACCSR_PROFILE: "ci" })); // "ci"
  * console.log(selectProfile("", { ACCSR_PROFILE: "ci" })); // undefined
  * ```

@@ -12,7 +12,7 @@ import type { ConfigurationBase, ConfigurationOptions } from "./configuration.ts
  *
  * @example
  * ```ts
- * import type { GetConfigOptions } from "./provider.ts";
+ * import type { GetConfigOptions } from "accsr/config";
  * const options: GetConfigOptions = { configDirectory: "./project", reload: true };
  * ```
  */
@@ -34,8 +34,8 @@ export type GetConfigOptions = ConfigurationOptions & {
  *
  * @example
  * ```ts
- * import { ConfigProvider } from "./provider.ts";
- * import { DefaultDataConfiguration } from "./default_data_configuration.ts";
+ * import { ConfigProvider } from "accsr/config";
+ * import { DefaultDataConfiguration } from "accsr/config";
  *
  * class Config extends DefaultDataConfiguration {}
  * const provider = new ConfigProvider(Config);
@@ -71,8 +71,8 @@ export class ConfigProvider<T extends ConfigurationBase> {
    *
    * @example
    * ```ts
-   * import { ConfigProvider } from "./provider.ts";
-   * import { ConfigurationBase } from "./configuration.ts";
+   * import { ConfigProvider } from "accsr/config";
+   * import { ConfigurationBase } from "accsr/config";
    * const provider = new ConfigProvider(ConfigurationBase);
    * const a = provider.getConfig({ configDirectory: "./project" });
    * console.log(a === provider.getConfig({ configDirectory: "./project" })); // true

@@ -12,7 +12,7 @@ import { ConfigError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import type { StandardSchemaV1 } from "./schema.ts";
+ * import type { StandardSchemaV1 } from "accsr/config";
  * const hasName: StandardSchemaV1 = {
  *   "~standard": {
  *     version: 1,
@@ -35,7 +35,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
  *
  * @example
  * ```ts
- * import type { StandardSchemaV1Props } from "./schema.ts";
+ * import type { StandardSchemaV1Props } from "accsr/config";
  * const props: StandardSchemaV1Props = { version: 1, vendor: "x", validate: (value) => ({ value }) };
  * ```
  */
@@ -57,7 +57,7 @@ export interface StandardSchemaV1Props<Input = unknown, Output = Input> {
  *
  * @example
  * ```ts
- * import type { StandardSchemaV1Result } from "./schema.ts";
+ * import type { StandardSchemaV1Result } from "accsr/config";
  * const failed: StandardSchemaV1Result<number> = { issues: [{ message: "expected a number" }] };
  * ```
  */
@@ -70,7 +70,7 @@ export type StandardSchemaV1Result<Output> =
  *
  * @example
  * ```ts
- * import type { StandardSchemaV1Issue } from "./schema.ts";
+ * import type { StandardSchemaV1Issue } from "accsr/config";
  * const issue: StandardSchemaV1Issue = { message: "expected a string", path: ["db", { key: "host" }] };
  * ```
  */

@@ -27,7 +27,7 @@ const MAX_DEPTH = 1000;
  *
  * @example
  * ```ts
- * import { parseToml } from "./toml.ts";
+ * import { parseToml } from "accsr/config";
  * console.log(parseToml('[remote_storage]\nbucket = "b"\n', "/p/config.toml"));
  * // { remote_storage: { bucket: "b" } }
  * ```

@@ -28,7 +28,7 @@
  *
  * @example
  * ```ts
- * import { toJsonCompatibleValue } from "./conversions.ts";
+ * import { toJsonCompatibleValue } from "accsr/loading";
  * console.log(toJsonCompatibleValue(Float64Array.of(1.5, NaN))); // [1.5, "nan"]
  * console.log(toJsonCompatibleValue(2n ** 64n)); // "18446744073709551616"
  * console.log(toJsonCompatibleValue(new Date(0))); // "1970-01-01T00:00:00.000Z"
@@ -44,7 +44,7 @@ export function toJsonCompatibleValue(value: unknown): unknown {
  *
  * @example
  * ```ts
- * import { toJsonCompatibleDict } from "./conversions.ts";
+ * import { toJsonCompatibleDict } from "accsr/loading";
  * const d = toJsonCompatibleDict({ a: 1, b: Int32Array.of(1, 2), c: { x: NaN } });
  * console.log(JSON.stringify(d)); // {"a":1,"b":[1,2],"c":{"x":"nan"}}
  * ```

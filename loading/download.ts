@@ -17,7 +17,7 @@ import { type ByteProgress, createByteProgress } from "./_progress.ts";
  *
  * @example
  * ```ts
- * import type { DownloadProgress } from "./download.ts";
+ * import type { DownloadProgress } from "accsr/loading";
  * const show = (p: DownloadProgress) => console.log(p);
  * ```
  */
@@ -33,7 +33,7 @@ export interface DownloadProgress {
  *
  * @example
  * ```ts
- * import type { DownloadFileOptions } from "./download.ts";
+ * import type { DownloadFileOptions } from "accsr/loading";
  * const o: DownloadFileOptions = { overwriteExisting: true, headers: { authorization: "Bearer …" } };
  * ```
  */
@@ -86,7 +86,7 @@ const SECRET_QUERY_PARAM = /sig|signature|token|secret|password|passwd|credentia
  *
  * @example
  * ```ts
- * import { downloadFile } from "./download.ts";
+ * import { downloadFile } from "accsr/loading";
  * await downloadFile("https://example.com/data.csv", "data/raw/data.csv", {
  *   overwriteExisting: true,
  *   headers: { "User-Agent": "my-tool/1.0" },

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import { downloadFile, md5sum, openFileInTar, toJsonCompatibleDict } from "./mod.ts";
+ * import { downloadFile, md5sum, openFileInTar, toJsonCompatibleDict } from "accsr/loading";
  *
  * await downloadFile("https://example.com/archive.tar.xz", "data/raw/archive.tar.xz", {
  *   showProgress: true,

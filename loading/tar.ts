@@ -20,7 +20,7 @@ import { AccsrError, LoadingError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import type { OpenFileInTarOptions } from "./tar.ts";
+ * import type { OpenFileInTarOptions } from "accsr/loading";
  * const o: OpenFileInTarOptions = {};
  * ```
  */
@@ -42,7 +42,7 @@ export interface OpenFileInTarOptions {
  *
  * @example
  * ```ts
- * import { openFileInTar } from "./tar.ts";
+ * import { openFileInTar } from "accsr/loading";
  * await using entry = await openFileInTar("tests/testdata/loading/sample.tgz", "sample\\.txt");
  * console.log(entry.name, entry.size, await entry.text());
  * ```
@@ -110,7 +110,7 @@ const XzReadableStream: typeof xzDecompress.XzReadableStream = xzDecompress.XzRe
  *
  * @example
  * ```ts
- * import { openFileInTar } from "./tar.ts";
+ * import { openFileInTar } from "accsr/loading";
  * const entry = await openFileInTar("tests/testdata/loading/sample.tgz", /sample_2/);
  * try {
  *   for await (const chunk of entry.stream()) console.log(chunk.byteLength);
@@ -156,7 +156,7 @@ export async function openFileInTar(
  *
  * @example
  * ```ts
- * import { readFileFromTar } from "./tar.ts";
+ * import { readFileFromTar } from "accsr/loading";
  * const data = await readFileFromTar("tests/testdata/loading/sample.tgz", "sample_2");
  * console.log(new TextDecoder().decode(data));
  * ```

@@ -94,7 +94,7 @@ function names(list: readonly string[]): string {
  * @example
  * ```ts
  * import { refuseIfConflicting } from "./apply.ts";
- * import { TransactionSummary } from "./summary.ts";
+ * import { TransactionSummary } from "accsr/storage";
  * refuseIfConflicting(new TransactionSummary("push"), false); // nothing to refuse
  * ```
  */
@@ -478,7 +478,7 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
  * ```ts
  * import { applyPlan } from "./apply.ts";
  * import { planPush } from "./planner.ts";
- * import { MemoryStore } from "./stores/memory.ts";
+ * import { MemoryStore } from "accsr/storage";
  * const store = new MemoryStore("b");
  * await store.createBucket();
  * const plan = await planPush({ store, basePath: "", events: {}, concurrency: 4 }, "README.md");

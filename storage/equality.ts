@@ -39,7 +39,7 @@ export interface RemoteHash {
  * @example
  * ```ts
  * import { resolveRemoteHash } from "./equality.ts";
- * import { MemoryStore } from "./stores/memory.ts";
+ * import { MemoryStore } from "accsr/storage";
  * const r = await resolveRemoteHash(new MemoryStore("b"), { name: "a", size: 1, hash: "0cc175b9c0f1b6a831c399e269772661" }, { absPath: "/w/a", size: 1, md5: "0cc175b9c0f1b6a831c399e269772661" });
  * console.log(r.remoteHash);
  * ```

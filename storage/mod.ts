@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { RemoteStorage } from "./mod.ts";
+ * import { RemoteStorage } from "accsr/storage";
  *
  * const storage = new RemoteStorage({ provider: "file", root: "/tmp/accsr-store", bucket: "demo", basePath: "v1" });
  * await storage.createBucket();

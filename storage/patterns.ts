@@ -15,7 +15,7 @@ import { leadingFlags, translatePythonRegex } from "./_python_regex.ts";
  *
  * @example
  * ```ts
- * import type { PathPattern } from "./patterns.ts";
+ * import type { PathPattern } from "accsr/storage";
  * const p: PathPattern = /^data\/.*\.csv$/;
  * ```
  */
@@ -28,7 +28,7 @@ export type PathPattern = string | RegExp;
  *
  * @example
  * ```ts
- * import { compilePattern } from "./patterns.ts";
+ * import { compilePattern } from "accsr/storage";
  * const m = compilePattern("sample", "include");
  * m?.("sample_dir/a.txt"); // true
  * m?.("d/sample.txt"); // false
@@ -68,7 +68,7 @@ export function compilePattern(
  *
  * @example
  * ```ts
- * import { skipPredicate } from "./patterns.ts";
+ * import { skipPredicate } from "accsr/storage";
  * const skip = skipPredicate("d/", "d/sub");
  * skip("d/a.txt"); // false
  * skip("d/sub/b.txt"); // true
@@ -93,7 +93,7 @@ export function skipPredicate(
  *
  * @example
  * ```ts
- * import { joinPatterns } from "./patterns.ts";
+ * import { joinPatterns } from "accsr/storage";
  * joinPatterns(["a/", "b/"]); // "(?:a/)|(?:b/)"
  * joinPatterns(["(?i)a/", "(?i)b/"]); // "(?i)(?:a/)|(?:b/)"
  * ```

@@ -36,7 +36,7 @@ import type { ObjectStore, StoreObject } from "./stores/types.ts";
  * @example
  * ```ts
  * import type { PlanContext } from "./planner.ts";
- * import { MemoryStore } from "./stores/memory.ts";
+ * import { MemoryStore } from "accsr/storage";
  * const ctx: PlanContext = { store: new MemoryStore("b"), basePath: "", events: {}, concurrency: 4 };
  * ```
  */
@@ -152,7 +152,7 @@ export function pushKey(basePath: string, localPath: string): string {
  * @example
  * ```ts
  * import { planPush } from "./planner.ts";
- * import { MemoryStore } from "./stores/memory.ts";
+ * import { MemoryStore } from "accsr/storage";
  * const store = new MemoryStore("b");
  * await store.createBucket();
  * const summary = await planPush({ store, basePath: "", events: {}, concurrency: 4 }, "README.md");
@@ -372,7 +372,7 @@ export interface PullPlanOptions {
  * @example
  * ```ts
  * import { planPull } from "./planner.ts";
- * import { MemoryStore } from "./stores/memory.ts";
+ * import { MemoryStore } from "accsr/storage";
  * const store = new MemoryStore("b");
  * await store.createBucket();
  * const s = await planPull({ store, basePath: "", events: {}, concurrency: 4 }, "", { localBaseDir: "/tmp/out" });

@@ -14,7 +14,7 @@ import type { SyncDirection, SyncObject } from "./summary.ts";
  *
  * @example
  * ```ts
- * import type { SyncEvents } from "./progress.ts";
+ * import type { SyncEvents } from "accsr/storage";
  * const quiet: SyncEvents = { log: () => {} };
  * const counting: SyncEvents = { bytes: (n) => console.log(`+${n} bytes`) };
  * ```
@@ -41,7 +41,7 @@ export interface SyncEvents {
  *
  * @example
  * ```ts
- * import { readableSize } from "./progress.ts";
+ * import { readableSize } from "accsr/storage";
  * readableSize(999); // "999 B"
  * readableSize(2500); // "2 kB"
  * readableSize(1_234_567); // "1.2 MB"
@@ -66,7 +66,7 @@ export function readableSize(n: number): string {
  *
  * @example
  * ```ts
- * import type { ReporterStream } from "./progress.ts";
+ * import type { ReporterStream } from "accsr/storage";
  * const lines: string[] = [];
  * const s: ReporterStream = { write: (t: string) => { lines.push(t); return true; } };
  * ```
@@ -86,7 +86,7 @@ export interface ReporterStream {
  *
  * @example
  * ```ts
- * import type { LogLevel } from "./progress.ts";
+ * import type { LogLevel } from "accsr/storage";
  * const level: LogLevel = "info";
  * ```
  */
@@ -97,7 +97,7 @@ export type LogLevel = "off" | "warn" | "info";
  *
  * @example
  * ```ts
- * import type { Logger } from "./progress.ts";
+ * import type { Logger } from "accsr/storage";
  * const logger: Logger = (level, message) => console.error(`[accsr ${level}] ${message}`);
  * ```
  */
@@ -109,7 +109,7 @@ export type Logger = (level: "info" | "warn", message: string) => void;
  *
  * @example
  * ```ts
- * import { logLevelFromEnv } from "./progress.ts";
+ * import { logLevelFromEnv } from "accsr/storage";
  * logLevelFromEnv({ ACCSR_LOG: "info" }); // "info"
  * logLevelFromEnv({}); // "off"
  * ```
@@ -134,7 +134,7 @@ function readEnv(): Record<string, string | undefined> {
  *
  * @example
  * ```ts
- * import type { DefaultReporterOptions } from "./progress.ts";
+ * import type { DefaultReporterOptions } from "accsr/storage";
  * const o: DefaultReporterOptions = { usePbar: true, logLevel: "warn" };
  * ```
  */
@@ -165,7 +165,7 @@ export interface DefaultReporterOptions {
  *
  * @example
  * ```ts
- * import { defaultReporter } from "./progress.ts";
+ * import { defaultReporter } from "accsr/storage";
  * const silent = defaultReporter({ usePbar: false });
  * silent.log?.("info", "not printed");
  * const chatty = defaultReporter({ usePbar: false, logLevel: "info" });

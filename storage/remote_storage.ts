@@ -37,7 +37,7 @@ import {
  *
  * @example
  * ```ts
- * import type { RemoteStorageOptions } from "./remote_storage.ts";
+ * import type { RemoteStorageOptions } from "accsr/storage";
  * const o: RemoteStorageOptions = {
  *   addExtraToUpload: (so) => ({ metadata: { origin: "laptop" } }),
  *   events: { log: () => {} }, // silence log lines
@@ -69,7 +69,7 @@ export interface RemoteStorageOptions {
  *
  * @example
  * ```ts
- * import type { PushOptions } from "./remote_storage.ts";
+ * import type { PushOptions } from "accsr/storage";
  * const o: PushOptions = { localPathPrefix: "/data", includeRegex: ".*\\.csv$", dryrun: true };
  * ```
  */
@@ -110,7 +110,7 @@ export interface PushOptions {
  *
  * @example
  * ```ts
- * import type { PullOptions } from "./remote_storage.ts";
+ * import type { PullOptions } from "accsr/storage";
  * const o: PullOptions = { localBaseDir: "data", excludeRegex: "tmp/" };
  * ```
  */
@@ -155,7 +155,7 @@ export interface PullOptions {
  *
  * @example
  * ```ts
- * import type { DeleteOptions } from "./remote_storage.ts";
+ * import type { DeleteOptions } from "accsr/storage";
  * const o: DeleteOptions = { includeRegex: "d/", dryrun: true };
  * ```
  */
@@ -175,7 +175,7 @@ export interface DeleteOptions {
  *
  * @example
  * ```ts
- * import type { CleanupOptions } from "./remote_storage.ts";
+ * import type { CleanupOptions } from "accsr/storage";
  * const o: CleanupOptions = { remotePath: "data", olderThanMs: 0, dryrun: true };
  * ```
  */
@@ -195,7 +195,7 @@ export interface CleanupOptions {
  *
  * @example
  * ```ts
- * import type { CleanupResult } from "./remote_storage.ts";
+ * import type { CleanupResult } from "accsr/storage";
  * const r: CleanupResult = { prefix: "ns/", olderThanMs: 0, dryrun: true, removed: [] };
  * ```
  */
@@ -245,7 +245,7 @@ function checkConcurrency(n: number | undefined): number {
  *
  * @example
  * ```ts
- * import { RemoteStorage } from "./remote_storage.ts";
+ * import { RemoteStorage } from "accsr/storage";
  * const storage = new RemoteStorage({ provider: "file", root: "/tmp/accsr-store", bucket: "demo" });
  * await storage.createBucket();
  * const plan = await storage.push("data", { dryrun: true });

@@ -14,7 +14,7 @@ import { normalizeBasePath } from "./keys.ts";
  *
  * @example
  * ```ts
- * import type { RemoteStorageConfig } from "./storage_config.ts";
+ * import type { RemoteStorageConfig } from "accsr/storage";
  * const conf: RemoteStorageConfig = {
  *   provider: "s3", bucket: "my-bucket", key: "AKIA…", secret: "…",
  *   endpoint: "http://127.0.0.1:9000", basePath: "project/v1",
@@ -116,7 +116,7 @@ export interface RemoteStorageConfig {
  *
  * @example
  * ```ts
- * import { S3_COMPATIBLE_PROVIDERS } from "./storage_config.ts";
+ * import { S3_COMPATIBLE_PROVIDERS } from "accsr/storage";
  * S3_COMPATIBLE_PROVIDERS.includes("minio"); // true
  * ```
  */
@@ -138,7 +138,7 @@ export const S3_COMPATIBLE_PROVIDERS: readonly string[] = [
  *
  * @example
  * ```ts
- * import { SUPPORTED_PROVIDERS } from "./storage_config.ts";
+ * import { SUPPORTED_PROVIDERS } from "accsr/storage";
  * SUPPORTED_PROVIDERS.includes("azure_blobs"); // true
  * ```
  */
@@ -156,7 +156,7 @@ export const SUPPORTED_PROVIDERS: readonly string[] = [
  *
  * @example
  * ```ts
- * import { normalizeStorageConfig } from "./storage_config.ts";
+ * import { normalizeStorageConfig } from "accsr/storage";
  * const n = normalizeStorageConfig({ provider: "s3", bucket: "b", host: "127.0.0.1", port: "9000", secure: false });
  * console.log(n.endpoint); // http://127.0.0.1:9000
  * ```
@@ -226,7 +226,7 @@ function optString(conf: Record<string, unknown>, field: string): string | undef
  *
  * @example
  * ```ts
- * import { bucketNameProblem } from "./storage_config.ts";
+ * import { bucketNameProblem } from "accsr/storage";
  * bucketNameProblem("s3", "My_Bucket"); // a sentence explaining the rules
  * ```
  */
@@ -251,7 +251,7 @@ export function bucketNameProblem(provider: string, bucket: string): string | un
  *
  * @example
  * ```ts
- * import { normalizeStorageConfig } from "./storage_config.ts";
+ * import { normalizeStorageConfig } from "accsr/storage";
  * normalizeStorageConfig({ provider: "file", bucket: "b", root: "/tmp/store", base_path: "/x/" }).basePath; // "x"
  * ```
  */
@@ -410,7 +410,7 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
  *
  * @example
  * ```ts
- * import { redactedConfig } from "./storage_config.ts";
+ * import { redactedConfig } from "accsr/storage";
  * const c = redactedConfig({ provider: "s3", bucket: "b", key: "k", secret: "s3cr3t" });
  * console.log(c.secret, JSON.stringify(c)); // s3cr3t {"provider":"s3","bucket":"b","key":"k","secret":"***"}
  * ```

@@ -11,7 +11,7 @@ import { DISPLAY_ROWS, htmlTable, withTableDisplay } from "./_display.ts";
  *
  * @example
  * ```ts
- * import type { RemoteObject } from "./summary.ts";
+ * import type { RemoteObject } from "accsr/storage";
  * const o: RemoteObject = { name: "base/a.txt", size: 3, hash: "900150983cd24fb0d6963f7d28e17f72" };
  * ```
  */
@@ -35,7 +35,7 @@ export interface RemoteObject {
  *
  * @example
  * ```ts
- * import type { SyncDirection } from "./summary.ts";
+ * import type { SyncDirection } from "accsr/storage";
  * const d: SyncDirection = "pull";
  * ```
  */
@@ -46,7 +46,7 @@ export type SyncDirection = "push" | "pull";
  *
  * @example
  * ```ts
- * import type { SyncObjectInit } from "./summary.ts";
+ * import type { SyncObjectInit } from "accsr/storage";
  * const init: SyncObjectInit = { syncDirection: "push", remotePath: "a.txt", localPath: "/w/a.txt", existsLocally: true, localSize: 3 };
  * ```
  */
@@ -80,7 +80,7 @@ export interface SyncObjectInit {
  *
  * @example
  * ```ts
- * import { SyncObject } from "./summary.ts";
+ * import { SyncObject } from "accsr/storage";
  * const o = new SyncObject({ syncDirection: "pull", remoteObj: { name: "a.txt", size: 3, hash: "x" } });
  * console.log(o.name, o.existsOnRemote, o.existsOnTarget); // a.txt true false
  * ```
@@ -275,7 +275,7 @@ function remoteObjectRowsOf(objs: readonly RemoteObject[]): Record<string, strin
  *
  * @example
  * ```ts
- * import type { ShortSummary } from "./summary.ts";
+ * import type { ShortSummary } from "accsr/storage";
  * const s: ShortSummary = { sync_direction: "push", files_to_sync: 1, total_size: 3, unresolvable_collisions: 0, synced_files: 0 };
  * ```
  */
@@ -301,7 +301,7 @@ export interface ShortSummary {
  *
  * @example
  * ```ts
- * import type { FailedTransfer } from "./summary.ts";
+ * import type { FailedTransfer } from "accsr/storage";
  * function show(f: FailedTransfer) { console.log(f.file.name, f.error.message); }
  * ```
  */
@@ -318,7 +318,7 @@ export interface FailedTransfer {
  *
  * @example
  * ```ts
- * import type { SkippedFile } from "./summary.ts";
+ * import type { SkippedFile } from "accsr/storage";
  * const s: SkippedFile = { path: "/w/data/pipe", reason: "named pipe (FIFO)" };
  * ```
  */
@@ -335,7 +335,7 @@ export interface SkippedFile {
  *
  * @example
  * ```ts
- * import { SyncObject, TransactionSummary } from "./summary.ts";
+ * import { SyncObject, TransactionSummary } from "accsr/storage";
  * const s = new TransactionSummary("push");
  * s.addEntry(new SyncObject({ syncDirection: "push", remotePath: "a.txt", localPath: "/w/a.txt", existsLocally: true, localSize: 3 }));
  * console.log(s.filesToSync.length, s.sizeFilesToSync()); // 1 3

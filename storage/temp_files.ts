@@ -24,7 +24,7 @@ import process from "node:process";
  *
  * @example
  * ```ts
- * import { TEMP_FILE_PATTERN } from "./temp_files.ts";
+ * import { TEMP_FILE_PATTERN } from "accsr/storage";
  * TEMP_FILE_PATTERN.test(".accsr-4711-9f86d081884c.part"); // true
  * TEMP_FILE_PATTERN.test("data.part"); // false
  * ```
@@ -42,7 +42,7 @@ const LEGACY_STALE_MS = 10 * 60 * 1000;
  *
  * @example
  * ```ts
- * import { isTempFileName } from "./temp_files.ts";
+ * import { isTempFileName } from "accsr/storage";
  * isTempFileName(".accsr-4711-9f86d081884c.part"); // true
  * isTempFileName("report.csv"); // false
  * ```
@@ -131,7 +131,7 @@ export function isStaleTempFile(name: string, mtimeMs: number, now = Date.now())
  *
  * @example
  * ```ts
- * import { removeStaleTempFiles } from "./temp_files.ts";
+ * import { removeStaleTempFiles } from "accsr/storage";
  * const removed = await removeStaleTempFiles("/data/raw");
  * console.log(removed.length);
  * ```
@@ -227,7 +227,7 @@ export function forgetTempFile(path: string): void {
  * @example
  * ```ts
  * import process from "node:process";
- * import { removeLiveTempFilesSync } from "./temp_files.ts";
+ * import { removeLiveTempFilesSync } from "accsr/storage";
  * process.on("exit", () => removeLiveTempFilesSync());
  * ```
  */

@@ -46,7 +46,7 @@ On exit code 3 the refused plan is printed in this shape with an "error" member 
  * @example
  * ```ts
  * import { isRefused } from "./_transaction.ts";
- * import { TransactionSummary } from "../../storage/mod.ts";
+ * import { TransactionSummary } from "accsr/storage";
  * isRefused(new TransactionSummary("push"), false); // false
  * ```
  */
@@ -61,7 +61,7 @@ export function isRefused(summary: TransactionSummary, force: boolean): boolean 
  * @example
  * ```ts
  * import { transactionJson } from "./_transaction.ts";
- * import { TransactionSummary } from "../../storage/mod.ts";
+ * import { TransactionSummary } from "accsr/storage";
  * const j = transactionJson(new TransactionSummary("pull"), { dryRun: true, force: false });
  * console.log(j.summary); // { sync_direction: "pull", files_to_sync: 0, … }
  * ```
@@ -88,7 +88,7 @@ export function transactionJson(
  * @example
  * ```ts
  * import { transactionSummaryJson } from "./_transaction.ts";
- * import { TransactionSummary } from "../../storage/mod.ts";
+ * import { TransactionSummary } from "accsr/storage";
  * const j = transactionSummaryJson(new TransactionSummary("push"), { dryRun: true, force: false });
  * console.log(j); // { sync_direction: "push", dry_run: true, force: false, refused: false, summary: {…} }
  * ```
@@ -112,7 +112,7 @@ export function transactionSummaryJson(
  * @example
  * ```ts
  * import { mergeSummaries } from "./_transaction.ts";
- * import { TransactionSummary } from "../../storage/mod.ts";
+ * import { TransactionSummary } from "accsr/storage";
  * const all = mergeSummaries("push", [new TransactionSummary("push"), new TransactionSummary("push")]);
  * console.log(all.filesToSync.length); // 0
  * ```
@@ -174,7 +174,7 @@ function bytesOf(objs: readonly SyncObject[]): number {
  * ```ts
  * import { printTransaction } from "./_transaction.ts";
  * import { Output, resolveIO } from "../output.ts";
- * import { TransactionSummary } from "../../storage/mod.ts";
+ * import { TransactionSummary } from "accsr/storage";
  * printTransaction(new Output(resolveIO()), new TransactionSummary("push"), { dryRun: true, force: false });
  * // nothing to push; 0 unchanged
  * ```

@@ -15,8 +15,8 @@ import type { ObjectStore } from "./types.ts";
  *
  * @example
  * ```ts
- * import { createStore } from "./create.ts";
- * import { normalizeStorageConfig } from "../storage_config.ts";
+ * import { createStore } from "accsr/storage";
+ * import { normalizeStorageConfig } from "accsr/storage";
  * const store = await createStore(normalizeStorageConfig({ provider: "memory", bucket: "b" }));
  * await store.createBucket();
  * ```

@@ -90,7 +90,7 @@ function errCode(e: unknown): string | undefined {
  *
  * @example
  * ```ts
- * import { FileStore } from "./fs.ts";
+ * import { FileStore } from "accsr/storage";
  * const store = new FileStore("/tmp/accsr-store", "my-bucket");
  * await store.createBucket();
  * await store.put("a.txt", { data: new TextEncoder().encode("abc") }, { md5: "900150983cd24fb0d6963f7d28e17f72" });

@@ -95,7 +95,7 @@ export interface MemoryStoreOptions {
  *
  * @example
  * ```ts
- * import { MemoryStore } from "./memory.ts";
+ * import { MemoryStore } from "accsr/storage";
  * const store = new MemoryStore("demo");
  * await store.createBucket();
  * await store.put("a.txt", { data: new TextEncoder().encode("abc") }, {

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import type { StoreObject } from "./types.ts";
+ * import type { StoreObject } from "accsr/storage";
  * const o: StoreObject = { key: "data/a.txt", size: 3, etag: "900150983cd24fb0d6963f7d28e17f72", md5: "900150983cd24fb0d6963f7d28e17f72" };
  * ```
  */
@@ -43,7 +43,7 @@ export interface StoreObject {
  *
  * @example
  * ```ts
- * import type { UploadBody } from "./types.ts";
+ * import type { UploadBody } from "accsr/storage";
  * const small: UploadBody = { data: new TextEncoder().encode("abc") };
  * const large: UploadBody = { path: "/data/big.bin", size: 1 << 30 };
  * ```
@@ -55,7 +55,7 @@ export type UploadBody = { data: Uint8Array } | { path: string; size: number };
  *
  * @example
  * ```ts
- * import type { PutOptions } from "./types.ts";
+ * import type { PutOptions } from "accsr/storage";
  * const o: PutOptions = { md5: "900150983cd24fb0d6963f7d28e17f72", ifNoneMatch: true };
  * ```
  */
@@ -91,7 +91,7 @@ export interface PutOptions {
  *
  * @example
  * ```ts
- * import type { GetOptions } from "./types.ts";
+ * import type { GetOptions } from "accsr/storage";
  * const o: GetOptions = { onProgress: (n) => console.log(n) };
  * ```
  */
@@ -115,7 +115,7 @@ export interface GetOptions {
  *
  * @example
  * ```ts
- * import type { GetResult } from "./types.ts";
+ * import type { GetResult } from "accsr/storage";
  * const r: GetResult = { size: 3, md5: "900150983cd24fb0d6963f7d28e17f72" };
  * ```
  */
@@ -132,7 +132,7 @@ export interface GetResult {
  *
  * @example
  * ```ts
- * import type { CleanupEntry } from "./types.ts";
+ * import type { CleanupEntry } from "accsr/storage";
  * const e: CleanupEntry = { kind: "multipart_upload", key: "data/big.bin", uploadId: "2~x", started: new Date() };
  * ```
  */
@@ -154,7 +154,7 @@ export interface CleanupEntry {
  *
  * @example
  * ```ts
- * import type { StoreCleanupOptions } from "./types.ts";
+ * import type { StoreCleanupOptions } from "accsr/storage";
  * const o: StoreCleanupOptions = { olderThanMs: 24 * 3600_000, dryrun: true };
  * ```
  */
@@ -176,7 +176,7 @@ export interface StoreCleanupOptions {
  *
  * @example
  * ```ts
- * import type { ObjectStore } from "./types.ts";
+ * import type { ObjectStore } from "accsr/storage";
  * async function count(store: ObjectStore): Promise<number> {
  *   let n = 0;
  *   for await (const _ of store.list("")) n++;
