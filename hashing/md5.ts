@@ -31,7 +31,7 @@ const CHUNK = 2 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { md5Bytes } from "./md5.ts";
+ * import { md5Bytes } from "accsr";
  * console.log(md5Bytes(new TextEncoder().encode("abc"))); // 900150983cd24fb0d6963f7d28e17f72
  * ```
  */
@@ -44,7 +44,7 @@ export function md5Bytes(data: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { md5sum } from "./md5.ts";
+ * import { md5sum } from "accsr/loading";
  * await md5sum("README.md", { signal: AbortSignal.timeout(5000) });
  * ```
  */
@@ -104,7 +104,7 @@ export interface DigestOptions {
  * import { writeFile } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { md5sum } from "./md5.ts";
+ * import { md5sum } from "accsr/loading";
  * const path = join(tmpdir(), "empty.txt");
  * await writeFile(path, "");
  * console.log(await md5sum(path)); // d41d8cd98f00b204e9800998ecf8427e
