@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { REMOTE_STORAGE_KEYS } from "./known_keys.ts";
+ * import { REMOTE_STORAGE_KEYS } from "accsr/config";
  * console.log(REMOTE_STORAGE_KEYS.includes("base_path")); // true
  * ```
  */
@@ -113,7 +113,7 @@ export function pythonRejectedKeys(section: Record<string, unknown>): string[] {
  *
  * @example
  * ```ts
- * import { KNOWN_SECTION_KEYS } from "./known_keys.ts";
+ * import { KNOWN_SECTION_KEYS } from "accsr/config";
  * console.log(Object.keys(KNOWN_SECTION_KEYS)); // ["remote_storage", "remote_storage_config", "remote_storage_ts"]
  * ```
  */
@@ -129,7 +129,7 @@ export const KNOWN_SECTION_KEYS: Readonly<Record<string, readonly string[]>> = O
  *
  * @example
  * ```ts
- * import { closestKnownKey, REMOTE_STORAGE_KEYS } from "./known_keys.ts";
+ * import { closestKnownKey, REMOTE_STORAGE_KEYS } from "accsr/config";
  * console.log(closestKnownKey("bucekt", REMOTE_STORAGE_KEYS)); // "bucket"
  * ```
  */
