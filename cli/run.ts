@@ -260,6 +260,9 @@ function hintOf(e: unknown, ctx: CommandContext | undefined): string {
         return "check --endpoint and that the server is running";
     }
   }
+  if (e instanceof AccsrError && e.code === "NO_FILES_FOUND" && command === "pull") {
+    return 'a pull path is relative to the base path; "accsr ls" lists what is there';
+  }
   if (e instanceof AccsrError) return "rerun with --debug for details";
   return "rerun with --debug for a stack trace";
 }

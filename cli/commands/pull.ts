@@ -84,7 +84,7 @@ export const pull: Command = {
       throw new AccsrError(
         `Cannot pull "${remotePath}": no remote files found under "${
           [storage.remoteBasePath, remotePath].filter((p) => p !== "").join("/")
-        }" (check the path with "accsr ls")`,
+        }"`,
         { code: "NO_FILES_FOUND" },
       );
     }

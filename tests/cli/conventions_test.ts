@@ -220,6 +220,8 @@ describe("consistent exit codes", () => {
       expect([push.code, pull.code]).toEqual([1, 1]);
       expect(pull.stderr).toMatch(/^error: Cannot pull "nonexist": no remote files found/);
       expect(pull.stderr).not.toContain("warning");
+      expect(pull.stderr).toContain("accsr ls");
+      expect(pull.stderr.trimEnd().split("\n")).toHaveLength(2); // error and hint
       const json = await p.cli(["pull", "nonexist", "--json"]);
       expect(JSON.parse(json.stdout).error.code).toBe("NO_FILES_FOUND");
       // an existing path, and everything ('.'), still work
