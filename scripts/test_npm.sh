@@ -242,12 +242,12 @@ else
     --test-reporter=tap --test-reporter-destination="$WORK/tap.txt" \
     "${TEST_FILES[@]}"); then
     # guard against runners that stop early and still exit 0
-    grep -q '^# fail 0$' "$WORK/tap.txt" || check_failed "node --test reported failures"
-    grep -q '^# cancelled 0$' "$WORK/tap.txt" || check_failed "node --test reported cancelled tests"
+    grep -aq '^# fail 0$' "$WORK/tap.txt" || check_failed "node --test reported failures"
+    grep -aq '^# cancelled 0$' "$WORK/tap.txt" || check_failed "node --test reported cancelled tests"
   else
     check_failed "node --test failed"
   fi
-  grep '^# \(tests\|pass\|fail\|cancelled\|skipped\)' "$WORK/tap.txt" | tr '\n' ' ' || true
+  grep -a '^# \(tests\|pass\|fail\|cancelled\|skipped\)' "$WORK/tap.txt" | tr '\n' ' ' || true
   echo
 fi
 
