@@ -67,6 +67,39 @@ describeS3("idle timeout: stalled uploads and downloads", (config) => {
     return matching[1].at! - matching[0].at!;
   }
 
+  it("the documented worst case: a PUT that stalls on every attempt fails after maxAttempts × the idle timeout", async () => {
+    const store = new S3Store({
+      bucket,
+      endpoint: proxy.url,
+      region: config.region,
+      accessKeyId: config.accessKeyId,
+      secretAccessKey: config.secretAccessKey,
+      socketTimeout: 500,
+      maxAttempts: 3,
+      retryBaseDelay: 10,
+    });
+    try {
+      const data = randomBytes(4 * MiB);
+      const key = "worst/big.bin";
+      proxy.reset();
+      proxy.addRule({ method: "PUT", path: key, action: { stallRequest: 64 * 1024 } });
+      const t0 = Date.now();
+      const err = await store.put(key, { data }, { md5: md5Of(data) }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      const took = Date.now() - t0;
+      expect(err?.message).toContain("timed out");
+      expect(proxy.count({ method: "PUT", path: key })).toBe(3);
+      // 3 attempts × 500 ms idle + backoff (at most 10, 20 ms): not 2 × 500 ms per attempt
+      expect(took).toBeGreaterThanOrEqual(3 * 500 - 50);
+      expect(took).toBeLessThan(3 * 2 * 500);
+      expect(await store.head(key)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   for (const fastPut of [true, false]) {
     const path = fastPut ? "lean path" : "SDK path";
 
