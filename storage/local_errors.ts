@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readFile, statfs } from "node:fs/promises";
+import { access, constants, readFile, stat, statfs } from "node:fs/promises";
 import * as path from "node:path";
 import { StorageError } from "../errors.ts";
 import { readableSize } from "./progress.ts";
@@ -20,11 +20,38 @@ function fsErrorOf(e: unknown): { code: string; path?: string } | undefined {
     const c = current as { code?: unknown; syscall?: unknown; path?: unknown; cause?: unknown };
     // an HTTP answer (403…) is the server's business, not the disk's
     if (current instanceof StorageError && current.statusCode !== undefined) return undefined;
-    // Deno's file errors carry a code but neither syscall nor path
-    if (typeof c.code === "string" && (NO_SPACE.has(c.code) || NO_PERMISSION.has(c.code))) {
+    // Deno's file errors carry a code but neither syscall nor path; Node's recursive mkdir
+    // says ENOENT on a read-only file system (checked by the caller)
+    if (
+      typeof c.code === "string" &&
+      (NO_SPACE.has(c.code) || NO_PERMISSION.has(c.code) ||
+        (c.code === "ENOENT" && c.syscall === "mkdir"))
+    ) {
       return { code: c.code, path: typeof c.path === "string" ? c.path : undefined };
     }
     current = c.cause;
+  }
+  return undefined;
+}
+
+/** The nearest existing folder above `p` when it cannot be written (its error), else undefined. */
+async function unwritableAncestor(p: string): Promise<{ code: string; path: string } | undefined> {
+  let dir = path.dirname(path.resolve(p));
+  for (let i = 0; i < 256; i++) {
+    const exists = await stat(dir).then(() => true, () => false);
+    if (exists) {
+      try {
+        await access(dir, constants.W_OK);
+        return undefined;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? "EACCES";
+        // the folder that could not be created inside it
+        return NO_PERMISSION.has(code) ? { code, path: path.join(dir, "x") } : undefined;
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
   }
   return undefined;
 }
@@ -68,9 +95,14 @@ export async function localDiskFailure(
   target: string,
   remainingBytes: number,
 ): Promise<StorageError | undefined> {
-  const fsError = fsErrorOf(e);
+  let fsError = fsErrorOf(e);
   if (fsError === undefined) return undefined;
   const dir = path.dirname(target);
+  if (fsError.code === "ENOENT") {
+    const denied = await unwritableAncestor(fsError.path ?? dir);
+    if (denied === undefined) return undefined;
+    fsError = denied;
+  }
   if (NO_SPACE.has(fsError.code)) {
     let existing = dir;
     const fileSystem = await fileSystemOf(path.resolve(dir));
