@@ -28,8 +28,8 @@ export interface RemoteStorageEntry<T = Record<string, unknown>> {
   /** The sections read, shared one first (e.g. `["remote_storage", "remote_storage_ts"]`). */
   sections: string[];
   /**
-   * One warning per key of the shared section that Python accsr's `RemoteStorageConfig`
-   * would reject, naming the key and the sibling section to move it to.
+   * A warning (one line) when the shared section has keys Python accsr's `RemoteStorageConfig`
+   * would reject, naming them and the sibling section to move them to.
    */
   warnings: string[];
 }
@@ -60,7 +60,7 @@ function section(config: ConfigurationBase, name: string): Record<string, unknow
  * ```ts
  * import { pythonCompatibilityWarnings } from "./storage_entry.ts";
  * pythonCompatibilityWarnings("remote_storage", { bucket: "b", multipart_threshold: 1 });
- * // ['"multipart_threshold" in remote_storage breaks Python accsr …']
+ * // ['remote_storage has a key Python accsr\'s RemoteStorageConfig rejects: "multipart_threshold" (…)']
  * ```
  */
 export function pythonCompatibilityWarnings(
@@ -69,10 +69,17 @@ export function pythonCompatibilityWarnings(
 ): string[] {
   // providers only accsr-ts has: Python accsr cannot use such a section anyway
   if (value.provider === "file" || value.provider === "memory") return [];
-  return pythonRejectedKeys(value).map((k) =>
-    `"${k}" in ${sectionName} breaks Python accsr (its RemoteStorageConfig rejects it): ` +
-    `move it to the sibling section "${TS_STORAGE_SECTION}", which only accsr-ts reads`
-  );
+  const keys = pythonRejectedKeys(value);
+  if (keys.length === 0) return [];
+  return [
+    `${sectionName} has ${
+      keys.length === 1 ? "a key" : "keys"
+    } Python accsr's RemoteStorageConfig ` +
+    `rejects: ${keys.map((k) => `"${k}"`).join(", ")} (if Python accsr reads this config, move ` +
+    `${
+      keys.length === 1 ? "it" : "them"
+    } to the sibling section "${TS_STORAGE_SECTION}", which only accsr-ts reads)`,
+  ];
 }
 
 /**
