@@ -47,6 +47,8 @@ import type { PartsPage, UploadsPage } from "./_s3_multipart.ts";
 import { retryDelay, retryKind, type RetryPolicy, type S3RetryStrategy } from "./_s3_errors.ts";
 import type { ListPage } from "./_s3_xml.ts";
 
+const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {}, trace() {} };
+
 /**
  * Options of {@linkcode SdkS3}.
  *
@@ -120,6 +122,10 @@ export class SdkS3 implements S3Ops {
       responseChecksumValidation: options.checksumMode,
       maxAttempts: options.maxAttempts,
       retryStrategy: options.retryStrategy as unknown as S3ClientConfig["retryStrategy"],
+      // Silent, not the SDK's NoOpLogger: with that, the SDK prints "An error was encountered in
+      // a non-retryable streaming request." on the console for a failed streamed PUT (which
+      // put() retries itself).
+      logger: SILENT_LOGGER,
       // Options object: the SDK builds its NodeHttpHandler around the keep-alive agents.
       requestHandler: {
         httpAgent: options.httpAgent,
@@ -239,44 +245,49 @@ export class SdkS3 implements S3Ops {
   }
 
   /**
-   * `PutObject`. A file body is streamed, and opened anew for each attempt of the SDK's
-   * retries (with `checksumMode: "WHEN_SUPPORTED"`, retries resend the raw file without the
-   * SDK's checksum trailer).
+   * `PutObject`. A file body is streamed, opened anew for each attempt: the SDK does not retry
+   * streaming requests, so transient failures of a file body are retried here with the store's
+   * retry policy.
    */
   async put(input: PutObjectInput): Promise<string> {
     const body = input.body;
-    const streams: Readable[] = [];
-    const open = (): Readable => {
-      if (body instanceof Uint8Array) throw new TypeError("not a file body");
-      const s = createReadStream(body.path, { start: 0, end: Math.max(0, body.size - 1) });
-      streams.push(s);
-      return s;
-    };
-    const command = new PutObjectCommand({
-      Bucket: this.#bucket,
-      Key: input.key,
-      Body: body instanceof Uint8Array ? body : body.size === 0 ? new Uint8Array(0) : open(),
-      ContentLength: bodyLength(body),
-      ContentMD5: input.contentMD5,
-      ContentType: input.contentType,
-      Metadata: input.metadata,
-      IfNoneMatch: input.ifNoneMatch ? "*" : undefined,
-      IfMatch: input.ifMatch,
-    });
-    if (!(body instanceof Uint8Array) && body.size > 0) {
-      let attempts = 0;
-      // deserialize step: runs once per attempt, inside the retry loop
-      command.middlewareStack.add((next) => (args) => {
-        if (attempts++ > 0) (args.request as { body?: unknown }).body = open();
-        return next(args);
-      }, { step: "deserialize", name: "accsrFreshFileBody" });
+    if (body instanceof Uint8Array || body.size === 0) {
+      return await this.#putOnce(input, body instanceof Uint8Array ? body : new Uint8Array(0));
     }
-    try {
-      const out = await this.#client.send(command, { abortSignal: input.signal });
-      return out.ETag ?? "";
-    } finally {
-      for (const s of streams) s.destroy();
+    let firstFailureAt: number | undefined;
+    for (let retry = 0;; retry++) {
+      const stream = createReadStream(body.path, { start: 0, end: body.size - 1 });
+      try {
+        return await this.#putOnce(input, stream);
+      } catch (e) {
+        if (input.signal?.aborted || this.#retry === undefined) throw e;
+        firstFailureAt ??= Date.now();
+        const kind = retryKind(e);
+        const delay = kind && retryDelay(this.#retry, retry, kind, firstFailureAt);
+        if (delay === undefined) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      } finally {
+        stream.destroy();
+      }
     }
+  }
+
+  async #putOnce(input: PutObjectInput, body: Uint8Array | Readable): Promise<string> {
+    const out = await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.#bucket,
+        Key: input.key,
+        Body: body,
+        ContentLength: bodyLength(input.body),
+        ContentMD5: input.contentMD5,
+        ContentType: input.contentType,
+        Metadata: input.metadata,
+        IfNoneMatch: input.ifNoneMatch ? "*" : undefined,
+        IfMatch: input.ifMatch,
+      }),
+      { abortSignal: input.signal },
+    );
+    return out.ETag ?? "";
   }
 
   /** `CreateMultipartUpload`. */
