@@ -62,7 +62,7 @@ export const REMOTE_STORAGE_KEYS: readonly string[] = Object.freeze([
  *
  * @example
  * ```ts
- * import { TS_STORAGE_SECTION } from "./known_keys.ts";
+ * import { TS_STORAGE_SECTION } from "accsr/config";
  * console.log(TS_STORAGE_SECTION); // "remote_storage_ts"
  * ```
  */
@@ -75,7 +75,7 @@ export const TS_STORAGE_SECTION = "remote_storage_ts";
  *
  * @example
  * ```ts
- * import { PYTHON_STORAGE_KEYS } from "./known_keys.ts";
+ * import { PYTHON_STORAGE_KEYS } from "accsr/config";
  * console.log(PYTHON_STORAGE_KEYS.includes("multipart_threshold")); // false
  * ```
  */
@@ -98,7 +98,7 @@ export const PYTHON_STORAGE_KEYS: readonly string[] = Object.freeze([
  *
  * @example
  * ```ts
- * import { pythonRejectedKeys } from "./known_keys.ts";
+ * import { pythonRejectedKeys } from "accsr/config";
  * pythonRejectedKeys({ bucket: "b", multipart_threshold: 1 }); // ["multipart_threshold"]
  * ```
  */

@@ -18,7 +18,7 @@ const SHARED_SECTIONS = ["remote_storage", "remote_storage_config"] as const;
  *
  * @example
  * ```ts
- * import type { RemoteStorageEntry } from "./storage_entry.ts";
+ * import type { RemoteStorageEntry } from "accsr/config";
  * const e: RemoteStorageEntry = { value: { provider: "s3", bucket: "b" }, sections: ["remote_storage"], warnings: [] };
  * ```
  */
@@ -58,7 +58,7 @@ function section(config: ConfigurationBase, name: string): Record<string, unknow
  *
  * @example
  * ```ts
- * import { pythonCompatibilityWarnings } from "./storage_entry.ts";
+ * import { pythonCompatibilityWarnings } from "accsr/config";
  * pythonCompatibilityWarnings("remote_storage", { bucket: "b", multipart_threshold: 1 });
  * // ['remote_storage has a key Python accsr\'s RemoteStorageConfig rejects: "multipart_threshold" (…)']
  * ```
@@ -91,7 +91,7 @@ export function pythonCompatibilityWarnings(
  *
  * @example
  * ```ts
- * import { ConfigurationBase, remoteStorageEntry } from "./mod.ts";
+ * import { ConfigurationBase, remoteStorageEntry } from "accsr/config";
  * // config.json: {"remote_storage": {"provider": "s3", "bucket": "b"},
  * //               "remote_storage_ts": {"plain_etags": true}}
  * const config = new ConfigurationBase({ configDirectory: "/tmp/project" });
