@@ -464,6 +464,7 @@ export class RemoteStorage {
       }
     }
     if (options.convertToLinuxPath ?? true) rp = rp.replace(/\\/g, "/");
+    refuseDotDot("pull", rp);
     localBaseDir = path.resolve(process.cwd(), localBaseDir);
     allowManyListeners(options.signal);
     const store = await this.store();
@@ -503,6 +504,7 @@ export class RemoteStorage {
    * `dryrun`, would be) deleted.
    */
   async delete(remotePath: string, options: DeleteOptions = {}): Promise<RemoteObject[]> {
+    refuseDotDot("delete", remotePath ?? "");
     const store = await this.store();
     const events = this.#events(false);
     const full = this.#fullRemotePath(remotePath ?? "");
@@ -530,5 +532,14 @@ export class RemoteStorage {
     // the keys as listed: a name drops a leading "/", which would delete another object
     await store.delete(selected.map((m) => m.key), { signal: options.signal });
     return doomed;
+  }
+}
+
+/** A remote path is a key prefix below the base path: `..` segments would leave it. */
+function refuseDotDot(action: string, remotePath: string): void {
+  if (typeof remotePath === "string" && remotePath.split(/[\\/]/).includes("..")) {
+    throw new RangeError(
+      `Cannot ${action} "${remotePath}": remote paths cannot contain ".." segments (pass a path below the base path)`,
+    );
   }
 }
