@@ -268,7 +268,12 @@ export async function planPush(
       displayPath: m.file.displayPath,
       remoteObj: m.remote,
     };
-    if (!m.skip) await requireReadable(m.file.absPath, m.file.displayPath);
+    // Only files that will be read for an upload without being hashed here are checked for
+    // readability (an access() per unchanged file was a quarter of a warm plan's CPU); the
+    // others are read below when their MD5 is not cached, or not read at all.
+    if (!m.skip && m.remote === undefined) {
+      await requireReadable(m.file.absPath, m.file.displayPath);
+    }
     if (m.skip || m.collidesWith.length > 0 || m.remote === undefined) {
       return new SyncObject(base);
     }
@@ -281,7 +286,17 @@ export async function planPush(
       ctimeMs: st.ctimeMs!,
       ino: st.ino,
     };
-    const md5 = await cache.md5(v, ctx.signal);
+    let md5: string;
+    try {
+      md5 = await cache.md5(v, ctx.signal);
+    } catch (e) {
+      const code = (e as { code?: string; cause?: { code?: string } }).cause?.code ??
+        (e as { code?: string }).code;
+      if (code === "EACCES" || code === "EPERM") {
+        await requireReadable(f.absPath, f.displayPath); // the refusal, with its message
+      }
+      throw e;
+    }
     const r = await resolveRemoteHash(ctx.store, m.remote, {
       absPath: v.absPath,
       size: v.size,

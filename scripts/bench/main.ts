@@ -31,6 +31,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { writeLargeFiles, writeSmallFiles } from "./_data.ts";
 import { type CountingProxy, startProxy } from "./_proxy.ts";
+import { startupBreakdown, startupLines } from "./_startup.ts";
 import {
   type Cell,
   checkTargets,
@@ -467,6 +468,28 @@ export async function main(argv: string[]): Promise<number> {
     await rm(planDir, { recursive: true, force: true });
     const plan = { files: sizes.planFiles, wallS: pm.wallS, cpuS: pm.cpuS, rssMiB: pm.rssMiB };
 
+    // ---- start-up breakdown of a no-op (W5) under Deno (and Node when the npm build exists)
+    log("start-up breakdown …");
+    const accsrTool = runnable.find((t) => t.id === "accsr")!;
+    const suTarget: Target = {
+      endpoint: endpoint?.url,
+      key: endpoint?.key ?? "",
+      secret: endpoint?.secret ?? "",
+      bucket: bucketOf(accsrTool),
+      prefix: "startup",
+      fileRoot: endpoint ? undefined : fileRoot,
+    };
+    const suDir = path.join(work, "accsr-startup");
+    await mkdir(suDir, { recursive: true });
+    const noop = (await accsrTool.prepare(suTarget, suDir)).push(src, "w4");
+    const first = await measure(noop, scratch); // uploads once; the timed runs are no-ops
+    if (first.code !== 0) throw new AccsrError(`accsr start-up push failed: ${tail(first.stderr)}`);
+    const startup = await startupBreakdown(noop, repo, suDir, smoke ? 1 : 5);
+    if (admin) {
+      await admin.empty(suTarget.bucket, "startup/w4/");
+      await server?.collectGarbage();
+    }
+
     // ---- report
     const targets = checkTargets(results, columns, sizes.largeFiles * sizes.largeSize, plan, smoke);
     const report = [
@@ -479,6 +502,12 @@ export async function main(argv: string[]): Promise<number> {
       `peak RSS ${plan.rssMiB?.toFixed(0) ?? "-"} MiB, wall ${fmtS(plan.wallS)}, CPU ${
         fmtS(plan.cpuS)
       }`,
+      "",
+      "Start-up breakdown of a no-op push (W5), medians; each step includes the ones above it:",
+      ...startupLines(startup),
+      existsSync(path.join(repo, "npm", "esm", "cli.js"))
+        ? "  (node rows: the npm build in npm/esm)"
+        : "  (no node rows: run `deno task build:npm` first to measure the npm build under Node)",
       "",
       "Targets",
       textTable([
@@ -520,6 +549,7 @@ export async function main(argv: string[]): Promise<number> {
             workloads,
             results,
             memoryCheck: plan,
+            startup,
             targets,
           },
           null,
