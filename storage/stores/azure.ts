@@ -465,6 +465,27 @@ export class AzureBlobStore implements ObjectStore {
   }
 
   /**
+   * The block size a path body of `size` bytes is staged in, or `undefined` when it goes up
+   * in one request (see `ObjectStore.uploadPartSize`).
+   *
+   * @example
+   * ```ts
+   * import { AzureBlobStore } from "./azure.ts";
+   * const store = new AzureBlobStore({
+   *   container: "c",
+   *   endpoint: "http://127.0.0.1:10000/devstoreaccount1",
+   *   accountName: "devstoreaccount1",
+   *   accountKey: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+   * });
+   * console.log(store.uploadPartSize(1024)); // undefined
+   * ```
+   */
+  uploadPartSize(size: number): number | undefined {
+    if (size <= this.singleShotThreshold) return undefined;
+    return Math.max(this.blockSize, Math.ceil(size / MAX_BLOCKS));
+  }
+
+  /**
    * Uploads `body` as block blob `key`, storing `options.md5` as Content-MD5 and metadata
    * `md5`. Bodies up to `singleShotThreshold` go in one request; larger ones (in memory or
    * read from the file) are staged in blocks (per-block MD5 checked by the service) and
@@ -625,7 +646,15 @@ export class AzureBlobStore implements ObjectStore {
     const abortSignal = controller.signal;
     const idPrefix = randomBytes(8).toString("hex");
     const blockIds: string[] = [];
-    const whole = createHash("md5");
+    // Block MD5s computed by the caller in the same read as the whole-file MD5: nothing to hash
+    // here (the service checks each block against its MD5, so the blob is exactly the content
+    // whose MD5 was declared)
+    const count = Math.max(1, Math.ceil(size / blockSize));
+    const given = data === undefined && options.partMd5s?.partSize === blockSize &&
+        options.partMd5s.md5s.length === count
+      ? options.partMd5s.md5s
+      : undefined;
+    const whole = given === undefined ? createHash("md5") : undefined;
     const inFlight = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     const fh = data === undefined ? await open(path, "r") : undefined;
@@ -646,7 +675,7 @@ export class AzureBlobStore implements ObjectStore {
           }
           if (filled !== length) throw this.#changed(key, path, size, offset + filled);
         }
-        whole.update(buf);
+        whole?.update(buf);
         const blockId = Buffer.from(`${idPrefix}-${String(index).padStart(6, "0")}`).toString(
           "base64",
         );
@@ -654,7 +683,9 @@ export class AzureBlobStore implements ObjectStore {
         let reported = 0;
         const task: Promise<void> = blob
           .stageBlock(blockId, buf, length, {
-            transactionalContentMD5: createHash("md5").update(buf).digest(),
+            transactionalContentMD5: given !== undefined
+              ? Buffer.from(given[index], "hex")
+              : createHash("md5").update(buf).digest(),
             abortSignal,
             onProgress: options.onProgress === undefined ? undefined : (p) => {
               if (p.loadedBytes > reported) {
@@ -669,7 +700,12 @@ export class AzureBlobStore implements ObjectStore {
             }
           })
           .catch((error) => {
-            if (failure === undefined) failure = { error };
+            // a block that no longer has the MD5 it was hashed with: the file changed
+            const changed = given !== undefined &&
+              azureErrorCode(error) === "Md5Mismatch";
+            if (failure === undefined) {
+              failure = { error: changed ? this.#changed(key, path, size) : error };
+            }
             controller.abort();
           })
           .finally(() => inFlight.delete(task));
@@ -688,7 +724,9 @@ export class AzureBlobStore implements ObjectStore {
     } finally {
       await fh?.close();
     }
-    if (whole.digest("hex") !== options.md5.toLowerCase()) throw this.#changed(key, path, size);
+    if (whole !== undefined && whole.digest("hex") !== options.md5.toLowerCase()) {
+      throw this.#changed(key, path, size);
+    }
     return await blob.commitBlockList(blockIds, {
       blobHTTPHeaders,
       metadata,
