@@ -701,8 +701,10 @@ export class AzureBlobStore implements ObjectStore {
           })
           .catch((error) => {
             // a block that no longer has the MD5 it was hashed with: the file changed
-            const changed = given !== undefined &&
-              azureErrorCode(error) === "Md5Mismatch";
+            // (Azure: Md5Mismatch; Azurite: InvalidOperation "contentMD5 doesn't match")
+            const code = azureErrorCode(error);
+            const changed = given !== undefined && (code === "Md5Mismatch" ||
+              (code === "InvalidOperation" && /md5/i.test(String((error as Error)?.message))));
             if (failure === undefined) {
               failure = { error: changed ? this.#changed(key, path, size) : error };
             }
