@@ -226,6 +226,11 @@ function hintOf(e: unknown, ctx: CommandContext | undefined): string {
     if (summary?.hasUnresolvableCollisions || /collide/.test(e.message)) {
       return "--force cannot resolve collisions: rename or remove the colliding files or objects (--dry-run shows them)";
     }
+    if ((summary?.uncomparableFiles.length ?? 0) > 0) {
+      return `run "accsr ${command} … --dry-run" to see the plan, or add --force to overwrite the files that differ or cannot be compared (${
+        command === "pull" ? "a push with --force" : "--force"
+      } replaces a remote object that cannot be compared with an upload whose MD5 is recorded)`;
+    }
     return `run "accsr ${command} … --dry-run" to see the plan, or add --force to overwrite the files that differ`;
   }
   if (e instanceof NoFilesFoundError) {

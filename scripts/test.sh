@@ -77,6 +77,25 @@ else
   echo "using Azurite at $AZURE_BLOB_ENDPOINT"
 fi
 
+step "other S3 tools for the interop tests (aws-cli, rclone, s3cmd, boto3)"
+# tests/cli/interop_tools_test.ts uploads with them; a missing tool skips its case (with the
+# reason). Installed from Debian when missing (root + apt-get), and said so.
+missing=()
+command -v aws >/dev/null || missing+=(awscli)
+command -v rclone >/dev/null || missing+=(rclone)
+command -v s3cmd >/dev/null || missing+=(s3cmd)
+/usr/bin/python3 -c "import boto3" 2>/dev/null || missing+=(python3-boto3)
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "all present"
+elif command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  echo "installing the Debian packages ${missing[*]} (apt-get)"
+  apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+    apt-get update -qq && apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+  } || echo "warning: could not install ${missing[*]}; their interop tests are skipped" >&2
+else
+  echo "warning: ${missing[*]} missing and not installable (need root + apt-get); their interop tests are skipped" >&2
+fi
+
 step "Deno tests"
 export ACCSR_CACHE_DIR="$WORK/cache"
 # every temporary file of the tests (os.tmpdir(), mktemp) lands in the work folder, which is

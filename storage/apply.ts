@@ -119,8 +119,22 @@ export function refuseIfConflicting(summary: TransactionSummary, force: boolean)
   }
   if (summary.requiresForce && !force) {
     const affected = summary.onTargetNeqMd5.map((o) => o.name);
+    const uncomparable = summary.uncomparableFiles;
+    const differing = affected.length - uncomparable.length;
+    const what = [
+      ...(differing > 0 ? [`${differing} file(s) differ`] : []),
+      ...(uncomparable.length > 0
+        ? [
+          `${uncomparable.length} file(s) cannot be compared (${
+            uncomparable[0].uncomparable
+          }; force replaces ${
+            dir === "push" ? "them with uploads whose MD5 is recorded" : "the local files"
+          })`,
+        ]
+        : []),
+    ].join(" and ");
     throw new SyncConflictError(
-      `Cannot ${dir}: ${affected.length} file(s) differ on the ${
+      `Cannot ${dir}: ${what} on the ${
         dir === "push" ? "remote" : "local side"
       } and force is false, nothing was transferred (pass force to overwrite, or run a dry run to inspect): ${
         names(affected)

@@ -1,12 +1,25 @@
 /**
  * Decides the remote MD5 of an object for equality checks, also for objects whose ETag is
- * not an MD5: the MD5 accsr stores in metadata, else — for multipart ETags `<md5>-N`
- * written by other tools — the local file's multipart ETag for the part size the object was
- * uploaded with (asked from the server with `partNumber: 1`, else the usual sizes).
+ * not an MD5 (objects uploaded by other tools), cheapest way first:
+ *
+ * 1. a plain-MD5 ETag from the listing (no request);
+ * 2. different sizes: different (no request);
+ * 3. one HEAD: an MD5 recorded by the uploader (accsr `md5`, rclone `md5chksum`, s3cmd
+ *    `s3cmd-attrs`, Azure Content-MD5, GCS `x-goog-hash`), else a full-object checksum
+ *    (CRC64NVME / CRC32C / CRC32 `FULL_OBJECT`) compared with the local file's;
+ * 4. a multipart ETag `<md5>-N`: the local file's multipart ETag for the part size the object
+ *    was uploaded with — remembered from an earlier run (hash cache, keyed by ETag), else
+ *    asked from the server (HEAD `partNumber=1`; servers that ignore it, like radosgw 16, are
+ *    detected), else every consistent whole-MiB / whole-MB part size, all in one read.
+ *
+ * What still cannot be decided is reported as `uncomparable` (never as "differs").
  *
  * @module
  */
-import { multipartEtag, USUAL_PART_SIZES } from "./hashing.ts";
+import { checksumOfFile } from "./full_checksum.ts";
+import type { HashCache } from "./hashing.ts";
+import { MAX_PART_SIZE_CANDIDATES, multipartEtags, partSizeCandidates } from "./part_size_probe.ts";
+import { fullObjectChecksum, googHashMd5, recordedMd5 } from "./remote_md5.ts";
 import type { RemoteObject } from "./summary.ts";
 import type { ObjectStore } from "./stores/types.ts";
 
@@ -32,9 +45,19 @@ export interface RemoteHash {
 }
 
 /**
+ * Memory of what remote content ids were found to be (the hash cache implements it).
+ *
+ * @example
+ * ```ts
+ * import type { RemoteContentMemory } from "./equality.ts";
+ * const m: RemoteContentMemory = { remoteContent: () => undefined, setRemoteContent: () => {} };
+ * ```
+ */
+export type RemoteContentMemory = Pick<HashCache, "remoteContent" | "setRemoteContent">;
+
+/**
  * The remote hash to compare with a local file (`local.md5`), using the cheapest way that
- * decides: a user extractor, a plain-MD5 hash, the `md5` metadata, a multipart ETag
- * recomputed locally.
+ * decides (see the module documentation).
  *
  * @example
  * ```ts
@@ -48,43 +71,88 @@ export async function resolveRemoteHash(
   store: ObjectStore,
   remote: RemoteObject,
   local: { absPath: string; size: number; md5: string },
-  options: { extractor?: (o: RemoteObject) => string | undefined; signal?: AbortSignal } = {},
+  options: {
+    extractor?: (o: RemoteObject) => string | undefined;
+    signal?: AbortSignal;
+    /** Remembers part sizes and checksums found (usually the planner's hash cache). */
+    cache?: RemoteContentMemory;
+  } = {},
 ): Promise<RemoteHash> {
   if (options.extractor) return { remoteHash: options.extractor(remote) };
   if (remote.hash !== undefined && PLAIN_MD5.test(remote.hash)) return { remoteHash: remote.hash };
-  const head = await store.head(remote.name, { signal: options.signal });
+  const listed = recordedMd5(remote.metadata);
+  if (listed !== undefined) return { remoteHash: listed.md5 };
+  // Different sizes differ, whatever the hashes: no request needed.
+  if (remote.size !== undefined && remote.size !== local.size) return { remoteHash: remote.hash };
+  const signal = options.signal;
+  const head = await store.head(remote.name, { signal });
   if (head === undefined) return { remoteHash: remote.hash }; // deleted meanwhile: differs
   const enriched: RemoteObject = { ...remote, metadata: head.metadata ?? remote.metadata };
-  if (head.md5 !== undefined && PLAIN_MD5.test(head.md5)) {
-    enriched.hash = head.md5;
-    return { remoteHash: head.md5, remoteObj: enriched };
+  const md5 = head.md5 !== undefined && PLAIN_MD5.test(head.md5)
+    ? head.md5
+    : recordedMd5(head.metadata)?.md5 ?? googHashMd5(head.checksums?.["x-goog-hash"]);
+  if (md5 !== undefined) {
+    enriched.hash = md5;
+    return { remoteHash: md5, remoteObj: enriched };
   }
   const etag = head.etag ?? remote.etag ?? "";
+  const differs = { remoteHash: etag || remote.hash || "(unknown)", remoteObj: enriched };
+  if (local.size !== head.size) return differs;
+  const equal = { remoteHash: local.md5, remoteObj: enriched };
+  const cache = options.cache;
+
+  const checksum = fullObjectChecksum(head.checksums);
+  if (checksum !== undefined) {
+    const id = `${checksum.algorithm}:${checksum.value}`;
+    if (cache?.remoteContent(id)?.md5 === local.md5) return equal;
+    const mine = await checksumOfFile(checksum.algorithm, local.absPath, signal);
+    if (mine !== checksum.value) return { ...differs, remoteHash: id };
+    cache?.setRemoteContent(id, local.md5);
+    return equal;
+  }
+
   const m = MULTIPART.exec(etag);
   if (m === null) {
     return {
-      remoteHash: remote.hash,
-      remoteObj: enriched,
-      uncomparable: `the store has no MD5 for this object (ETag "${etag}")`,
+      ...differs,
+      uncomparable: `the store records no MD5 for this object (ETag "${etag}" is not one)`,
     };
   }
-  if (local.size !== head.size) return { remoteHash: etag, remoteObj: enriched }; // sizes differ
   const parts = Number(m[1]);
-  const part = await store.head(remote.name, { partNumber: 1, signal: options.signal });
-  const exact = part !== undefined && part.partsCount === parts && part.size > 0 &&
-    (parts === 1 || part.size < head.size);
-  const candidates = exact
-    ? [part!.size]
-    : USUAL_PART_SIZES.filter((p) => Math.max(1, Math.ceil(local.size / p)) === parts);
-  for (const p of candidates) {
-    if ((await multipartEtag(local.absPath, p, options.signal)) === etag) {
-      return { remoteHash: local.md5, remoteObj: enriched };
+  const known = cache?.remoteContent(etag);
+  if (known !== undefined && known.md5 === local.md5) return equal;
+  let candidates: number[];
+  let decisive: boolean;
+  if (known !== undefined && known.partSize > 0) {
+    candidates = [known.partSize]; // the object was seen before: its part size is known
+    decisive = true;
+  } else if (parts === 1) {
+    candidates = [local.size]; // one part: the part is the whole object
+    decisive = true;
+  } else {
+    const part = await store.head(remote.name, { partNumber: 1, signal });
+    // Servers that ignore partNumber (radosgw 16) answer with the whole object and no count.
+    decisive = part !== undefined && part.partsCount === parts && part.size > 0 &&
+      part.size < head.size;
+    candidates = decisive ? [part!.size] : partSizeCandidates(local.size, parts);
+  }
+  const etags = await multipartEtags(local.absPath, candidates, signal);
+  for (const [partSize, e] of etags) {
+    if (e === etag) {
+      cache?.setRemoteContent(etag, local.md5, partSize);
+      return equal;
     }
   }
-  if (exact) return { remoteHash: etag, remoteObj: enriched };
+  if (decisive) return differs;
   return {
-    remoteHash: etag,
-    remoteObj: enriched,
-    uncomparable: `multipart ETag "${etag}" with an unknown part size and no stored MD5`,
+    ...differs,
+    uncomparable:
+      `multipart ETag "${etag}" has no recorded MD5 and a part size that is no whole number of MiB or MB (${
+        candidates.length === 0
+          ? "no such part size fits"
+          : `${candidates.length} part size(s) tried${
+            candidates.length >= MAX_PART_SIZE_CANDIDATES ? ", the first " + candidates.length : ""
+          }`
+      })`,
   };
 }

@@ -9,7 +9,8 @@
  * a journal: a header line, then one line per entry (`path`, size, mtime, ctime, inode,
  * MD5, tab-separated, the path JSON-encoded and relative to the tree); a run appends only
  * the entries it added or changed, once, and the file is rewritten (atomically, compacted)
- * only when superseded lines outnumber live ones. Concurrent runs can only lose entries,
+ * only when superseded lines outnumber live ones. Lines `@remote`, id, part size, MD5 remember
+ * what a remote content id (a multipart ETag, a full-object checksum) was found to be. Concurrent runs can only lose entries,
  * never corrupt them (a torn line is skipped). Set `ACCSR_HASH_CACHE=0` to disable it.
  *
  * Times are compared at the precision both sides have: Deno's `node:fs` reports mtime in
@@ -39,6 +40,8 @@ import { digestFile, md5Bytes } from "../hashing/md5.ts";
 const SMALL = 1 << 20;
 
 const MAGIC = "accsr-md5-cache 2";
+/** First field of the lines that remember remote content ids (older readers skip them). */
+const REMOTE = "@remote";
 
 let misses = 0;
 
@@ -123,6 +126,9 @@ export class HashCache {
   readonly #entries = new Map<string, Entry>();
   /** Keys added or changed since the file was read. */
   readonly #changed = new Set<string>();
+  /** Remote content id (multipart ETag, `crc64nvme:<value>`…) → part size (or 0) and MD5. */
+  readonly #remote = new Map<string, { partSize: number; md5: string }>();
+  readonly #remoteChanged = new Set<string>();
   /** Lines in the file (entries, superseded ones included). */
   #lines = 0;
   #fileExists = false;
@@ -156,6 +162,13 @@ export class HashCache {
     const prefix = this.#tree.endsWith(path.sep) ? this.#tree : this.#tree + path.sep;
     for (let i = 1; i < lines.length; i++) {
       const f = lines[i].split("\t");
+      if (f.length === 4 && f[0] === REMOTE && f[3].length === 32) {
+        try {
+          this.#remote.set(JSON.parse(f[1]), { partSize: Number(f[2]), md5: f[3] });
+          this.#lines++;
+        } catch { /* torn line */ }
+        continue;
+      }
       if (f.length !== 6 || f[5].length !== 32) continue; // torn or foreign line
       let rel: string;
       try {
@@ -235,9 +248,27 @@ export class HashCache {
     return d.md5;
   }
 
+  /**
+   * What a remote content id (a multipart ETag, or a full-object checksum such as
+   * `crc64nvme:<base64>`) was found to be when compared with a local file: the MD5 of that
+   * content and, for a multipart ETag, the part size it was uploaded with. Lets the next
+   * comparison skip the probing (and, while the local file is unchanged, any reading).
+   */
+  remoteContent(id: string): { partSize: number; md5: string } | undefined {
+    return this.#remote.get(id);
+  }
+
+  /** Records what a remote content id is (see {@linkcode HashCache.remoteContent}). */
+  setRemoteContent(id: string, md5: string, partSize = 0): void {
+    const e = this.#remote.get(id);
+    if (e?.partSize === partSize && e.md5 === md5) return;
+    this.#remote.set(id, { partSize, md5 });
+    this.#remoteChanged.add(id);
+  }
+
   /** Entries added or changed since the cache was opened (not yet saved). */
   get pending(): number {
-    return this.#changed.size;
+    return this.#changed.size + this.#remoteChanged.size;
   }
 
   /**
@@ -245,12 +276,17 @@ export class HashCache {
    * file compacted when superseded lines would outnumber live entries. Never throws.
    */
   async save(): Promise<void> {
-    if (this.#changed.size === 0 || this.#file === undefined) return;
+    if ((this.#changed.size === 0 && this.#remoteChanged.size === 0) || this.#file === undefined) {
+      return;
+    }
     const file = this.#file;
     const changed = [...this.#changed];
     this.#changed.clear();
+    const remoteChanged = [...this.#remoteChanged];
+    this.#remoteChanged.clear();
     const compact = !this.#fileExists ||
-      this.#lines + changed.length > 2 * this.#entries.size + 1000;
+      this.#lines + changed.length + remoteChanged.length >
+        2 * (this.#entries.size + this.#remote.size) + 1000;
     const keys = compact ? [...this.#entries.keys()] : changed;
     const prefix = this.#tree.endsWith(path.sep) ? this.#tree : this.#tree + path.sep;
     let text = compact ? `${MAGIC}\t${JSON.stringify(this.#tree)}\n` : "";
@@ -260,6 +296,11 @@ export class HashCache {
       const rel = key === this.#tree ? "" : key.startsWith(prefix) ? key.slice(prefix.length) : key;
       text += `${JSON.stringify(rel)}\t${e.size}\t${e.mtimeMs}\t${e.ctimeMs}\t${e.ino}\t${e.md5}\n`;
     }
+    const remoteKeys = compact ? [...this.#remote.keys()] : remoteChanged;
+    for (const id of remoteKeys) {
+      const r = this.#remote.get(id)!;
+      text += `${REMOTE}\t${JSON.stringify(id)}\t${r.partSize}\t${r.md5}\n`;
+    }
     const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
     try {
       await mkdir(path.dirname(file), { recursive: true });
@@ -267,11 +308,11 @@ export class HashCache {
         await writeFile(tmp, text);
         await rename(tmp, file);
         this.#fileExists = true;
-        this.#lines = keys.length;
+        this.#lines = keys.length + remoteKeys.length;
         if (Math.random() < 0.05) await pruneStale(path.dirname(file));
       } else {
         await appendFile(file, text);
-        this.#lines += keys.length;
+        this.#lines += keys.length + remoteKeys.length;
       }
     } catch {
       await unlink(tmp).catch(() => {});

@@ -304,6 +304,7 @@ export async function planPush(
     }, {
       extractor: ctx.remoteHashExtractor,
       signal: ctx.signal,
+      cache,
     });
     return new SyncObject({
       ...base,
@@ -472,6 +473,7 @@ export async function planPull(
     }, {
       extractor: ctx.remoteHashExtractor,
       signal: ctx.signal,
+      cache,
     });
     return {
       obj: new SyncObject({

@@ -216,13 +216,23 @@ export function printTransaction(
         })`,
     );
   }
-  const differing = summary.onTargetNeqMd5.length;
+  // Files whose equality cannot be decided are never called "differs" (see cannotCompareNote).
+  const uncomparable = summary.uncomparableFiles;
+  const differing = summary.onTargetNeqMd5.length - uncomparable.length;
   if (differing > 0) {
     const verb = differing === 1 ? "differs" : "differ";
     parts.push(
       options.force
         ? `${differing} ${verb} (${options.dryRun ? "overwritten with --force" : "overwritten"})`
         : out.style("yellow", `${differing} ${verb} (needs --force)`),
+    );
+  }
+  if (uncomparable.length > 0) {
+    const n = uncomparable.length;
+    parts.push(
+      options.force
+        ? `${n} cannot compare (${options.dryRun ? "overwritten with --force" : "overwritten"})`
+        : out.style("yellow", `${n} cannot compare (needs --force)`),
     );
   }
   if (summary.deleteEnabled) {
@@ -262,10 +272,19 @@ export function printTransaction(
     rows.push(["new", shown(o.name), readableSize(o.getBytesTransferred())]);
   }
   for (const o of summary.onTargetNeqMd5) {
+    if (o.uncomparable !== undefined) continue;
     rows.push([
       options.force ? "overwrite" : "differs",
       shown(o.name),
       readableSize(o.getBytesTransferred()),
+    ]);
+  }
+  for (const o of uncomparable) {
+    rows.push([
+      options.force ? "overwrite" : "cannot compare",
+      shown(o.name),
+      readableSize(o.getBytesTransferred()),
+      o.uncomparable ?? "",
     ]);
   }
   for (const [name, why] of Object.entries(summary.unresolvableCollisions)) {
@@ -283,6 +302,22 @@ export function printTransaction(
     ]);
   }
   for (const line of table(rows)) out.line(`  ${line}`);
+  if (uncomparable.length > 0 && !options.force) out.line(cannotCompareNote(direction));
+}
+
+/**
+ * The way out for files that cannot be compared, in CLI words.
+ *
+ * @example
+ * ```ts
+ * import { cannotCompareNote } from "./_transaction.ts";
+ * console.log(cannotCompareNote("push"));
+ * ```
+ */
+export function cannotCompareNote(direction: "push" | "pull"): string {
+  return direction === "push"
+    ? `  "cannot compare": the remote object records no MD5 accsr can check, it may or may not equal the local file; --force replaces it with an upload whose MD5 is recorded (later runs compare it)`
+    : `  "cannot compare": the remote object records no MD5 accsr can check, it may or may not equal the local file; --force replaces the local file with a download ("accsr push --force" instead re-uploads the local file with its MD5 recorded, so later runs compare it)`;
 }
 
 /**

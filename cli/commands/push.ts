@@ -155,12 +155,18 @@ function refusal(plan: TransactionSummary, force: boolean): SyncConflictError {
     );
   }
   const names = plan.onTargetNeqMd5.map((o) => o.name);
+  const uncomparable = plan.uncomparableFiles;
+  const differing = names.length - uncomparable.length;
+  const what = [
+    ...(differing > 0 ? [`${differing} file(s) differ`] : []),
+    ...(uncomparable.length > 0
+      ? [`${uncomparable.length} file(s) cannot be compared (${uncomparable[0].uncomparable})`]
+      : []),
+  ].join(" and ");
   return new SyncConflictError(
-    `Cannot ${direction}: ${names.length} file(s) differ on the ${
-      direction === "push" ? "remote" : "local side"
-    }${force ? "" : " and --force was not given"}, nothing was transferred: ${
-      names.slice(0, 10).join(", ")
-    }`,
+    `Cannot ${direction}: ${what} on the ${direction === "push" ? "remote" : "local side"}${
+      force ? "" : " and --force was not given"
+    }, nothing was transferred: ${names.slice(0, 10).join(", ")}`,
     names,
     { summary: plan },
   );

@@ -28,6 +28,7 @@ import {
   type RangeRequest,
   type S3Ops,
 } from "./_s3_ops.ts";
+import { checksumHeaders } from "../remote_md5.ts";
 import { childText, type ListPage, parseListObjectsV2, parseXml } from "./_s3_xml.ts";
 import {
   parseListParts,
@@ -180,7 +181,11 @@ export class FastS3 implements S3Ops {
   /** `HeadObject`. */
   async head(key: string, partNumber?: number, signal?: AbortSignal): Promise<ObjectHeaders> {
     const query = { partNumber: partNumber === undefined ? undefined : String(partNumber) };
-    return objectHeaders((await this.request({ method: "HEAD", key, query, signal })).headers);
+    // Ask for the stored checksums (full-object CRCs decide equality of multipart objects).
+    const headers = { "x-amz-checksum-mode": "ENABLED" };
+    return objectHeaders(
+      (await this.request({ method: "HEAD", key, query, headers, signal })).headers,
+    );
   }
 
   /** `HeadBucket`. */
@@ -606,6 +611,7 @@ function objectHeaders(h: http.IncomingHttpHeaders): ObjectHeaders {
     serverSideEncryption: text(h["x-amz-server-side-encryption"]),
     partsCount: parts === undefined ? undefined : Number(parts),
     contentRange: text(h["content-range"]),
+    checksums: checksumHeaders(h),
   };
 }
 

@@ -37,6 +37,8 @@ export interface ObjectHeaders {
   partsCount?: number;
   /** `Content-Range`. */
   contentRange?: string;
+  /** Checksum headers (`x-amz-checksum-*`, `x-goog-hash`), names lower-case. */
+  checksums?: Record<string, string>;
 }
 
 /**

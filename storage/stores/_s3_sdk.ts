@@ -46,6 +46,7 @@ import type {
 import type { PartsPage, UploadsPage } from "./_s3_multipart.ts";
 import { retryDelay, retryKind, type RetryPolicy, type S3RetryStrategy } from "./_s3_errors.ts";
 import type { ListPage } from "./_s3_xml.ts";
+import { checksumHeaders } from "../remote_md5.ts";
 
 const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {}, trace() {} };
 
@@ -175,7 +176,12 @@ export class SdkS3 implements S3Ops {
   async head(key: string, partNumber?: number, signal?: AbortSignal): Promise<ObjectHeaders> {
     return headers(
       await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.#bucket, Key: key, PartNumber: partNumber }),
+        new HeadObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          PartNumber: partNumber,
+          ChecksumMode: "ENABLED",
+        }),
         { abortSignal: signal },
       ),
     );
@@ -470,6 +476,12 @@ function headers(out: Omit<GetObjectCommandOutput, "Body">): ObjectHeaders {
     serverSideEncryption: out.ServerSideEncryption,
     partsCount: out.PartsCount,
     contentRange: out.ContentRange,
+    checksums: checksumHeaders({
+      "x-amz-checksum-type": out.ChecksumType,
+      "x-amz-checksum-crc64nvme": out.ChecksumCRC64NVME,
+      "x-amz-checksum-crc32c": out.ChecksumCRC32C,
+      "x-amz-checksum-crc32": out.ChecksumCRC32,
+    }),
   };
 }
 

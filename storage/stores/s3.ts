@@ -841,6 +841,7 @@ export class S3Store implements ObjectStore {
       lastModified: out.lastModified,
       metadata: { ...out.metadata },
     };
+    if (out.checksums !== undefined) result.checksums = out.checksums;
     if (partNumber !== undefined) {
       let partsCount = out.partsCount;
       if (partsCount === undefined && isPartialRange(out.contentRange)) {

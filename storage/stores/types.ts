@@ -35,6 +35,11 @@ export interface StoreObject {
   metadata?: Record<string, string>;
   /** Number of parts of a multipart object, when the store reports it (`head` with `partNumber`). */
   partsCount?: number;
+  /**
+   * Checksum headers of a `head` (`x-amz-checksum-crc64nvme`, `x-amz-checksum-type`,
+   * `x-goog-hash`…; names lower-case), when the store returned any.
+   */
+  checksums?: Record<string, string>;
 }
 
 /**
