@@ -11,9 +11,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { resolveRemoteHash } from "../../storage/equality.ts";
 import { checksumOfBytes, checksumOfFile } from "../../storage/full_checksum.ts";
-import { multipartEtag } from "../../storage/hashing.ts";
+import { HashCache, multipartEtag } from "../../storage/hashing.ts";
 import {
   candidatesTruncated,
   multipartEtags,
@@ -339,5 +340,47 @@ describe("resolveRemoteHash for multipart ETags of other tools", () => {
     const r = await resolveRemoteHash(store, { name: "f", size: SIZE, hash: etag, etag }, local);
     expect(r.remoteHash).toBe(local.md5);
     expect(store.heads).toEqual(["f"]);
+  });
+});
+
+describe("the hash cache remembers remote content ids", () => {
+  it("survives save and reopen, next to the file entries", async () => {
+    const root = await mkdtemp(join(tmpdir(), "accsr-remote-cache-"));
+    const saved = process.env.ACCSR_CACHE_DIR;
+    process.env.ACCSR_CACHE_DIR = join(root, "cache");
+    try {
+      const tree = join(root, "tree");
+      const etag = `${"c".repeat(32)}-3`;
+      const a = await HashCache.open(tree);
+      expect(a.remoteContent(etag)).toBeUndefined();
+      a.setRemoteContent(etag, "d".repeat(32), 7 * MiB);
+      a.setRemoteContent("crc64nvme:rosUhgp5mIg=", "e".repeat(32));
+      a.set(
+        { absPath: join(tree, "x"), size: 1, mtimeMs: 1, ctimeMs: 1000, ino: 1 },
+        "f".repeat(32),
+      );
+      expect(a.pending).toBe(3);
+      await a.save();
+      const b = await HashCache.open(tree);
+      expect(b.remoteContent(etag)).toEqual({ partSize: 7 * MiB, md5: "d".repeat(32) });
+      expect(b.remoteContent("crc64nvme:rosUhgp5mIg=")).toEqual({
+        partSize: 0,
+        md5: "e".repeat(32),
+      });
+      expect(b.get({ absPath: join(tree, "x"), size: 1, mtimeMs: 1, ctimeMs: 1000, ino: 1 })).toBe(
+        "f".repeat(32),
+      );
+      // appended later (journal), still read back
+      b.setRemoteContent(etag, "0".repeat(32), 8 * MiB);
+      await b.save();
+      expect((await HashCache.open(tree)).remoteContent(etag)).toEqual({
+        partSize: 8 * MiB,
+        md5: "0".repeat(32),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.ACCSR_CACHE_DIR;
+      else process.env.ACCSR_CACHE_DIR = saved;
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
