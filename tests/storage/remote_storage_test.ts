@@ -1350,6 +1350,29 @@ describeEachProvider("RemoteStorage: Azure block blobs", (env) => {
     expect(pulledAgain.syncedFiles).toHaveLength(0);
   });
 
+  it("a block blob committed by another tool WITH Content-MD5 (as azcopy sets it) is equal", async () => {
+    const storage = await env.storage();
+    const local = await env.tempDir();
+    const content = randomBytes(2 * MiB + 5);
+    await writeTree(local, { "ext/azcopy.bin": content });
+    const blob = admin(storage).getBlockBlobClient("ext/azcopy.bin");
+    const ids: string[] = [];
+    for (let i = 0, n = 0; i < content.length; i += MiB, n++) {
+      const id = Buffer.from(`block-${String(n).padStart(6, "0")}`).toString("base64");
+      await blob.stageBlock(id, content.subarray(i, i + MiB), Math.min(MiB, content.length - i));
+      ids.push(id);
+    }
+    // the whole-blob MD5 as a property, no accsr metadata
+    await blob.commitBlockList(ids, {
+      blobHTTPHeaders: { blobContentMD5: createHash("md5").update(content).digest() },
+    });
+    const push = await storage.push("ext", { localPathPrefix: local, dryrun: true });
+    expect(names(push.onTargetEqMd5)).toEqual(["ext/azcopy.bin"]);
+    expect(push.uncomparableFiles).toHaveLength(0);
+    const pull = await storage.pull("ext", { localBaseDir: local, dryrun: true });
+    expect(names(pull.onTargetEqMd5)).toEqual(["ext/azcopy.bin"]);
+  });
+
   it("a block blob committed by another tool without Content-MD5 is different and uncomparable", async () => {
     const storage = await env.storage();
     const local = await env.tempDir();
