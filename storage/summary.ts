@@ -223,7 +223,14 @@ export function remoteObjectJson(o: RemoteObject): Record<string, unknown> {
  */
 export function syncObjectRows(objs: readonly SyncObject[], status?: (o: SyncObject) => string) {
   return objs.map((o) => ({
-    status: status?.(o) ?? (o.equalMd5HashSum ? "equal" : o.existsOnTarget ? "differs" : "new"),
+    status: status?.(o) ??
+      (o.equalMd5HashSum
+        ? "equal"
+        : o.uncomparable !== undefined
+        ? "cannot compare"
+        : o.existsOnTarget
+        ? "differs"
+        : "new"),
     name: o.name,
     bytes: String(o.getBytesTransferred()),
     local: o.localPath ?? "",
@@ -516,7 +523,7 @@ export class TransactionSummary {
       if (failedNames.has(o.name)) return "failed";
       if (o.name in this.unresolvableCollisions) return "collision";
       if (eq.has(o)) return "equal";
-      if (neq.has(o)) return "differs";
+      if (neq.has(o)) return o.uncomparable !== undefined ? "cannot compare" : "differs";
       if (skipped.has(o)) return "skipped";
       if (deleted.has(o)) return "deleted";
       if (toDelete.has(o)) return "delete";

@@ -26,6 +26,7 @@ import {
   googHashMd5,
   recordedMd5,
 } from "../../storage/remote_md5.ts";
+import { SyncObject, syncObjectRows } from "../../storage/summary.ts";
 import type { ObjectStore, StoreObject } from "../../storage/stores/types.ts";
 
 const MiB = 1024 * 1024;
@@ -382,5 +383,24 @@ describe("the hash cache remembers remote content ids", () => {
       else process.env.ACCSR_CACHE_DIR = saved;
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("display rows", () => {
+  it("an uncomparable file is 'cannot compare', never 'differs'", () => {
+    const base = {
+      syncDirection: "push" as const,
+      remoteObj: { name: "a", size: 1, hash: `${"1".repeat(32)}-2` },
+      localPath: "/w/a",
+      existsLocally: true,
+      localSize: 1,
+      localHash: "2".repeat(32),
+      remoteHash: `${"1".repeat(32)}-2`,
+    };
+    const rows = syncObjectRows([
+      new SyncObject({ ...base, uncomparable: "multipart ETag … no recorded MD5" }),
+      new SyncObject(base),
+    ]);
+    expect(rows.map((r) => r.status)).toEqual(["cannot compare", "differs"]);
   });
 });
