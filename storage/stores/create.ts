@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { uploadStateDir } from "../resume_state.ts";
 import { isAbsolute, resolve } from "node:path";
 import type { NormalizedStorageConfig } from "../storage_config.ts";
 import { S3_COMPATIBLE_PROVIDERS } from "../storage_config.ts";
@@ -54,7 +55,9 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
     });
   }
   const { S3Store } = await import("./s3.ts");
+  const resumeDir = uploadStateDir();
   const tuning = {
+    ...(resumeDir ? { resumeDir } : {}),
     ...(conf.multipartThreshold ? { multipartThreshold: conf.multipartThreshold } : {}),
     ...(conf.partSize ? { partSize: conf.partSize } : {}),
     ...(conf.maxAttempts ? { maxAttempts: conf.maxAttempts } : {}),

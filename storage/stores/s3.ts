@@ -35,11 +35,13 @@ import type {
   UploadBody,
 } from "./types.ts";
 import {
+  retryKind,
   type RetryPolicy,
   type S3ErrorContext,
   S3RetryStrategy,
   toStorageError,
 } from "./_s3_errors.ts";
+import { type HeldUploadState, type UploadState, UploadStates } from "../resume_state.ts";
 import { FastS3 } from "./_s3_fast.ts";
 import { bodyLength, type FileBody, type ObjectHeaders, type S3Ops } from "./_s3_ops.ts";
 import { uploadMechanism } from "./_s3_plain_etag.ts";
@@ -138,6 +140,15 @@ export interface S3StoreOptions {
   maxSockets?: number;
   /** Reported provider id; default `"s3"` (e.g. `"google_storage"`). */
   provider?: string;
+  /**
+   * Folder of the resume states of multipart uploads (`storage/resume_state.ts`; the storage
+   * layer passes the one beside the hash cache). With it, a multipart upload interrupted by
+   * anything (kill, crash, lost network, abort) stays open and the next `put` of the same
+   * unchanged file resumes it, sending only the parts the server does not hold (`ListParts`,
+   * each part's ETag compared with the MD5 of the same local bytes). Without it, a failed
+   * upload is aborted.
+   */
+  resumeDir?: string;
   /** `DeleteObjects` in batches of 1000 (default true); false: parallel `DeleteObject`s. */
   batchDelete?: boolean;
   /**
@@ -219,6 +230,7 @@ export class S3Store implements ObjectStore {
   readonly #partConcurrency: number;
   readonly #batchDelete: boolean;
   readonly #retryStrategy: S3RetryStrategy;
+  readonly #uploadStates: UploadStates | undefined;
   /** Multipart uploads whose abort failed (server unreachable): retried by later calls. */
   readonly #pendingAborts = new Map<string, string>();
   #flushing: Promise<void> | undefined;
@@ -295,6 +307,7 @@ export class S3Store implements ObjectStore {
     );
     this.#retryStrategy = new S3RetryStrategy(retry);
     this.#batchDelete = options.batchDelete ?? true;
+    this.#uploadStates = options.resumeDir ? new UploadStates(options.resumeDir) : undefined;
 
     const hasKey = options.accessKeyId != null && options.accessKeyId !== "";
     const hasSecret = options.secretAccessKey != null && options.secretAccessKey !== "";
@@ -1012,11 +1025,28 @@ export class S3Store implements ObjectStore {
       );
     }
     let uploadId: string | undefined;
+    // resumable: the upload stays open when interrupted, and is resumed by the next put
+    const held = await this.#uploadStates?.acquire(this.location, key);
     try {
       const metadata = { ...options.metadata, md5 };
-      uploadId = await ops.createMultipart(key, options.contentType, metadata, options.signal);
+      const resumed = await this.#resumableUpload(held, key, size, md5, partSize, options.signal);
+      uploadId = resumed?.uploadId ??
+        await ops.createMultipart(key, options.contentType, metadata, options.signal);
       this.#bucketSeen = true;
       const id = uploadId;
+      const onServer = resumed?.parts ?? new Map<number, { etag: string; size: number }>();
+      if (resumed === undefined) {
+        await held?.write({
+          version: 1,
+          location: this.location,
+          key,
+          uploadId: id,
+          size,
+          md5,
+          partSize,
+          created: new Date().toISOString(),
+        });
+      }
       const parts: { partNumber: number; etag: string; md5: string }[] = new Array(count);
       const indexes = Array.from({ length: count }, (_, i) => i);
       const workers = Math.min(this.#partConcurrency, count);
@@ -1025,6 +1055,16 @@ export class S3Store implements ObjectStore {
       await runPool(indexes, workers, options.signal, async (i, poolSignal, worker) => {
         const offset = i * partSize;
         const length = Math.min(partSize, size - offset);
+        const have = onServer.get(i + 1);
+        if (
+          have !== undefined && have.size === length &&
+          unquote(have.etag).toLowerCase() === partHashes[i]
+        ) {
+          // an earlier run sent exactly these bytes (same MD5 of the same range) as this part
+          parts[i] = { partNumber: i + 1, etag: have.etag, md5: partHashes[i] };
+          options.onProgress?.(length);
+          return;
+        }
         buffers[worker] ??= Buffer.allocUnsafe(Math.min(partSize, size));
         const body = buffers[worker].subarray(0, length);
         let filled = 0;
@@ -1078,17 +1118,66 @@ export class S3Store implements ObjectStore {
         etag = current.etag;
       }
       uploadId = undefined; // completed: nothing to abort any more
+      await held?.remove();
       // radosgw 16 returns an empty ETag from CompleteMultipartUpload: derive it from the
       // parts' ETags like the server does, or ask.
       etag = unquote(etag) || multipartEtag(parts) ||
         unquote((await ops.head(key, undefined, options.signal)).etag);
       return { key, size, etag, md5 };
     } catch (e) {
-      if (uploadId !== undefined) await this.#abortUpload(key, uploadId);
+      // interrupted (abort, lost network, server errors): kept for the next put to resume;
+      // anything else (the file changed, a precondition failed, access denied): aborted
+      const resumable = held !== undefined &&
+        (options.signal?.aborted === true || retryKind(e) !== undefined);
+      if (uploadId !== undefined && !resumable) {
+        await this.#abortUpload(key, uploadId);
+        await held?.remove();
+      }
       throw toStorageError(e, ctx);
     } finally {
+      await held?.release();
       await file.close().catch(() => {});
     }
+  }
+
+  /**
+   * The upload an earlier run left for this unchanged file (same size, MD5 and part size)
+   * with the parts the server holds, or `undefined`. An upload of another version of the
+   * file is aborted; one the server no longer knows (completed, aborted) is forgotten.
+   */
+  async #resumableUpload(
+    held: HeldUploadState | undefined,
+    key: string,
+    size: number,
+    md5: string,
+    partSize: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ uploadId: string; parts: Map<number, { etag: string; size: number }> } | undefined> {
+    const state: UploadState | undefined = await held?.read();
+    if (state === undefined) return undefined;
+    if (state.key !== key || state.location !== this.location) return undefined;
+    if (state.size !== size || state.md5 !== md5 || state.partSize !== partSize) {
+      await this.#abortUpload(key, state.uploadId); // the file changed: start anew
+      await held!.remove();
+      return undefined;
+    }
+    const ops = await this.#ops();
+    const parts = new Map<number, { etag: string; size: number }>();
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await ops.listParts(key, state.uploadId, marker, signal);
+        for (const p of page.parts) parts.set(p.partNumber, { etag: p.etag, size: p.size });
+        marker = page.nextPartNumberMarker;
+      } while (marker !== undefined);
+    } catch (e) {
+      if ((e as { name?: string }).name === "NoSuchUpload" || httpStatus(e) === 404) {
+        await held!.remove();
+        return undefined;
+      }
+      throw e;
+    }
+    return { uploadId: state.uploadId, parts };
   }
 }
 
