@@ -133,6 +133,46 @@ describeS3("resumable multipart uploads (radosgw)", (s3) => {
     await store.close();
   });
 
+  it("Ctrl-C mid-push of a multipart file: exit 130, the upload stays open, the rerun resumes it", async () => {
+    const cwd = join(tmp, "sigint");
+    await mkdir(join(cwd, "up"), { recursive: true });
+    const path = join(cwd, "up", "data.bin");
+    await writeFile(path, randomBytes(80 * MiB)); // 5 parts of 16 MiB
+    await writeS3Config(cwd, {
+      endpoint: proxy.url,
+      region: s3.region,
+      bucket,
+      key: s3.accessKeyId,
+      basePath: "ns",
+    });
+    const cliEnv = { ...env, ACCSR_CACHE_DIR: join(tmp, "sigint-cache") };
+    proxy.reset();
+    proxy.addRule({ method: "PUT", query: "partNumber=", action: { delayMs: 300 } });
+    const p = startCli(["push", "up"], cwd, cliEnv);
+    expect(await waitFor(() => partsDone() >= 2, 300_000)).toBe(true);
+    const t0 = Date.now();
+    p.kill("SIGINT");
+    const r = await p.exited;
+    expect(r.code).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(r.stderr).toContain("interrupted: 0 of 1 files transferred");
+    const sent = partsDone();
+    expect((await openUploads(admin, bucket)).filter((u) => u.startsWith("ns/up/"))).toHaveLength(
+      1,
+    );
+
+    proxy.reset();
+    const rerun = await runCliProcess(["push", "up"], cwd, cliEnv);
+    expect(rerun.code).toBe(0);
+    expect(partsDone()).toBeLessThanOrEqual(5 - sent);
+    expect(await openUploads(admin, bucket)).toEqual([]);
+    const direct = storeFor({ endpoint: s3.endpoint });
+    expect((await direct.head("ns/up/data.bin"))?.md5).toBe(await md5File(path));
+    await direct.delete(["ns/up/data.bin"]);
+    await direct.close();
+    await rm(cwd, { recursive: true, force: true });
+  });
+
   it("SIGKILL mid-push of a 256 MiB file: the rerun sends at most 70 %, MD5-identical, no upload left open", async () => {
     const cwd = join(tmp, "kill");
     await mkdir(join(cwd, "big"), { recursive: true });
