@@ -75,6 +75,8 @@ const MAX_BLOCK_SIZE = 4000 * MiB;
 /** Azure's limit on a one-shot Put Blob (service version 2019-12-12 and later). */
 const MAX_SINGLE_SHOT = 5000 * MiB;
 const DELETE_CONCURRENCY = 16;
+/** Azure's limit on the sub-requests of one Blob Batch request. */
+const BATCH_SIZE = 256;
 
 /**
  * Options of {@linkcode AzureBlobStore}. Give either `accountName` (+ `accountKey` or
@@ -259,6 +261,9 @@ export class AzureBlobStore implements ObjectStore {
   readonly concurrency: number;
 
   #container: ContainerClient;
+  /** Whether Blob Batch deletes are tried (switched off after the service refused one). */
+  #batchDelete = true;
+  #batchRequests = 0;
   #secrets: string[];
   #httpAgent: http.Agent;
   #httpsAgent: https.Agent;
@@ -795,8 +800,11 @@ export class AzureBlobStore implements ObjectStore {
   }
 
   /**
-   * Deletes the blobs (and their snapshots), 16 at a time; missing blobs — and keys no blob
-   * can have, like `a/./b` — are skipped.
+   * Deletes the blobs (and their snapshots) with Blob Batch requests of up to 256 deletes
+   * each (a few batches in parallel); missing blobs — and keys no blob can have, like
+   * `a/./b` — are skipped. Where the service refuses batches (e.g. a SAS without the needed
+   * rights, an emulator without batch support), the blobs are deleted one by one, 16 at a
+   * time.
    *
    * @example
    * ```ts
@@ -809,6 +817,57 @@ export class AzureBlobStore implements ObjectStore {
     const signal = options.signal;
     // a key no blob can have is missing; sending it would delete another blob
     const deletable = [...new Set(keys)].filter((k) => azureKeyProblem(k) === undefined);
+    if (deletable.length === 0) return;
+    if (deletable.length > 1 && this.#batchDelete) {
+      const batches: string[][] = [];
+      for (let i = 0; i < deletable.length; i += BATCH_SIZE) {
+        batches.push(deletable.slice(i, i + BATCH_SIZE));
+      }
+      let refused = false;
+      await forEachLimited(batches, 4, async (batch) => {
+        if (refused) return;
+        if (signal?.aborted) throw this.#error(signal.reason, "delete", batch[0], signal);
+        let response;
+        try {
+          response = await this.#container.getBlobBatchClient().deleteBlobs(
+            batch.map((k) => this.#container.getBlobClient(k)),
+            { deleteSnapshots: "include", abortSignal: signal },
+          );
+          this.#batchRequests++;
+        } catch (e) {
+          const status = azureStatus(e);
+          if (signal?.aborted || status === undefined || status >= 500) {
+            throw this.#error(e, "delete", batch[0], signal);
+          }
+          refused = true; // 4xx for the batch itself: not supported here, use single deletes
+          return;
+        }
+        const failed = response.subResponses.filter((r) =>
+          r.status >= 300 && r.errorCode !== "BlobNotFound"
+        );
+        if (failed.length > 0) {
+          const first = failed[0];
+          const key = batch[response.subResponses.indexOf(first)] ?? batch[0];
+          const err = Object.assign(new Error(first.errorCode ?? first.statusMessage), {
+            statusCode: first.status,
+            code: first.errorCode,
+          });
+          const mapped = this.#error(err, "delete", key, signal);
+          throw new StorageError(
+            `${mapped.message}${failed.length > 1 ? ` — ${failed.length} blobs not deleted` : ""}`,
+            {
+              code: mapped.code,
+              statusCode: mapped.statusCode,
+              key,
+              bucket: this.bucket,
+              cause: err,
+            },
+          );
+        }
+      });
+      if (!refused) return;
+      this.#batchDelete = false;
+    }
     await forEachLimited(deletable, DELETE_CONCURRENCY, async (key) => {
       if (signal?.aborted) throw this.#error(signal.reason, "delete", key, signal);
       try {
@@ -821,6 +880,20 @@ export class AzureBlobStore implements ObjectStore {
         throw this.#error(e, "delete", key, signal);
       }
     });
+  }
+
+  /**
+   * Blob Batch requests sent by {@linkcode AzureBlobStore.delete} so far (diagnostics, tests).
+   *
+   * @example
+   * ```ts
+   * import { AzureBlobStore } from "./azure.ts";
+   * const store = new AzureBlobStore({ container: "data", connectionString: "UseDevelopmentStorage=true" });
+   * console.log(store.batchRequests); // 0
+   * ```
+   */
+  get batchRequests(): number {
+    return this.#batchRequests;
   }
 
   /**

@@ -236,6 +236,18 @@ describeAzure("AzureBlobStore", (config: AzureTestConfig) => {
       expect(await store.head("mem/wrong.bin")).toBeUndefined();
     });
 
+    it("deletes many blobs with Blob Batch requests of at most 256, odd names and missing blobs included", async () => {
+      const store = await newStore();
+      const odd = ["/lead", "a//b", "dot.", ".hidden/.x", "q?x#y%2F", "sp ace/ü.txt"];
+      const keys = [...odd, ...Array.from({ length: 294 }, (_, i) => `many/${i}.txt`)];
+      await Promise.all(keys.map((k) => store.put(k, { data: enc(k) }, { md5: md5(enc(k)) })));
+      await store.put("keep.txt", { data: enc("k") }, { md5: md5(enc("k")) });
+      expect(await collectKeys(store, "")).toHaveLength(301);
+      await store.delete([...keys, "never/there.txt"]);
+      expect(store.batchRequests).toBe(2); // 301 keys → 256 + 45
+      expect((await collectKeys(store, "")).map((o) => o.key)).toEqual(["keep.txt"]);
+    });
+
     it("keys that would name another blob are INVALID_KEY, and delete never hits the other blob", async () => {
       const store = await newStore();
       for (const key of ["a/b", "x", "y"]) {
