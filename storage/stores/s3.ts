@@ -499,7 +499,20 @@ export class S3Store implements ObjectStore {
       }
       if (body.size > this.#multipartThreshold) {
         // plain ETags: one PUT streamed from the file (Content-MD5 guards the content)
-        return await this.#putSingle(key, { path: body.path, size: body.size }, options, ctx);
+        try {
+          return await this.#putSingle(key, { path: body.path, size: body.size }, options, ctx);
+        } catch (e) {
+          const name = (e as { name?: string }).name;
+          if (name === "LocalFileChanged") throw this.#changedError(ctx, body.path, body.size);
+          if (name === "BadDigest" || (e as { code?: string }).code === "BAD_DIGEST") {
+            // the bytes read from the file no longer have the MD5 planned for it
+            throw new StorageError(
+              `Cannot put "${ctx.what}"${this.#where}: the content read from "${body.path}" no longer has MD5 ${options.md5} (the file changed while uploading; retry)`,
+              { code: "LOCAL_FILE_CHANGED", key, bucket: this.bucket, cause: e },
+            );
+          }
+          throw e;
+        }
       }
       let data: Uint8Array;
       try {

@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { StorageError } from "../../errors.ts";
 import { S3Store } from "../../storage/stores/s3.ts";
 import { describeS3, uniqueBucketName } from "../storage/_s3_env.ts";
 import { adminClient, dropBucket } from "./_helpers.ts";
@@ -79,5 +80,27 @@ describeS3("plain-ETag streamed PUTs are retried from the first byte", (config) 
         }
       });
     }
+
+    it(`${fastPut ? "lean" : "SDK"} path: a file that no longer has its planned MD5 fails with LOCAL_FILE_CHANGED, nothing stored`, async () => {
+      const data = randomBytes(7 * MiB);
+      const md5 = createHash("md5").update(data).digest("hex");
+      const key = `${fastPut ? "lean" : "sdk"}-changed.bin`;
+      const path = join(tmp, key);
+      await writeFile(path, data);
+      // changed after its MD5 was taken (the planner hashed it), same size
+      await writeFile(path, randomBytes(7 * MiB));
+      const store = makeStore(fastPut);
+      try {
+        const error = await store.put(key, { path, size: data.length }, { md5 }).then(
+          () => undefined,
+          (e) => e,
+        );
+        expect(error).toBeInstanceOf(StorageError);
+        expect((error as StorageError).code).toBe("LOCAL_FILE_CHANGED");
+        expect(await store.head(key)).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
   }
 });
