@@ -178,6 +178,11 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     help: "do not read .accsrignore files (gitignore syntax; by default they are honoured)",
   },
   long: { type: "boolean", short: "l", help: "also show size, hash (MD5) and last modification" },
+  all: {
+    type: "boolean",
+    short: "a",
+    help: "also list accsr's own records below the base path (.accsr/: snapshot manifests)",
+  },
   "exist-ok": { type: "boolean", help: "succeed when the bucket already exists (default)" },
   "no-exist-ok": { type: "boolean", help: "fail when the bucket already exists" },
   check: {

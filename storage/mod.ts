@@ -56,6 +56,7 @@ export type {
   SyncEvents,
 } from "./progress.ts";
 export { compilePattern, joinPatterns, skipPredicate } from "./patterns.ts";
+export { isReservedRemoteKey } from "./plan.ts";
 export type { PathPattern } from "./patterns.ts";
 export { createStore } from "./stores/create.ts";
 export { FileStore } from "./stores/fs.ts";

@@ -140,9 +140,17 @@ export function matchPull(
     skip: (relKey: string) => boolean;
     /** Keep folder markers (keys ending in "/"), for delete. */
     keepFolderMarkers?: boolean;
+    /**
+     * Keep objects of the reserved `.accsr/` prefix (snapshot manifests). By default they
+     * are dropped unless `fullPrefix` itself lies in it (asked for by name).
+     */
+    includeReserved?: boolean;
   },
 ): PullMatch[] {
   const { basePath, fullPrefix } = options;
+  const prefixRel = relativeKey(basePath, fullPrefix.replace(/\/+$/, ""));
+  const keepReserved = options.includeReserved === true ||
+    (prefixRel !== undefined && isReservedRemoteKey(prefixRel));
   const selected: { o: StoreObject; key: string; rel: string }[] = [];
   for (const o of listing) {
     const key = o.key.replace(/^\/+/, "");
@@ -153,6 +161,7 @@ export function matchPull(
     ) continue; // prefix false positive: "a.txt" listed "a.txt.collision"
     const rel = relativeKey(basePath, key);
     if (rel === undefined) continue;
+    if (!keepReserved && isReservedRemoteKey(rel)) continue; // accsr's own records
     selected.push({ o, key, rel });
   }
   const children = childrenIndex(selected.map((s) => s.rel));
@@ -182,7 +191,7 @@ const RESERVED_REMOTE = ".accsr";
  *
  * @example
  * ```ts
- * import { isReservedRemoteKey } from "./plan.ts";
+ * import { isReservedRemoteKey } from "accsr/storage";
  * isReservedRemoteKey(".accsr/snapshots/v1.json"); // true
  * isReservedRemoteKey("data/.accsr-notes.txt"); // false
  * ```

@@ -15,10 +15,11 @@ import { AccsrError, NoFilesFoundError } from "../errors.ts";
 import { resolveRemoteHash } from "./equality.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
 import { IGNORE_FILE_NAME, IgnoreMatcher } from "./ignore_files.ts";
-import { commonPrefix, joinKey, keyToLocalPath } from "./keys.ts";
+import { commonPrefix, joinKey, keyToLocalPath, relativeKey } from "./keys.ts";
 import { filesBelow, findLocalFiles, hasGlobMagic, type SkipEntry } from "./local_files.ts";
 import { type PathPattern, skipPredicate } from "./patterns.ts";
 import {
+  isReservedRemoteKey,
   matchPull,
   matchPush,
   planPullDeletions,
@@ -230,7 +231,16 @@ export async function planPush(
     file,
     key: pushKey(ctx.basePath, file.displayPath),
     skip: skip(file.displayPath),
-  }));
+  })).filter((e) => {
+    // the reserved .accsr/ prefix holds accsr's own records (snapshot manifests)
+    const rel = relativeKey(ctx.basePath, e.key);
+    if (rel === undefined || !isReservedRemoteKey(rel)) return true;
+    ctx.events.log?.(
+      "warn",
+      `Skipping "${e.file.displayPath}": its key "${e.key}" is in accsr's reserved .accsr/ prefix (not pushed)`,
+    );
+    return false;
+  });
   const active = entries.filter((e) => !e.skip).map((e) => e.key);
   const scopeKey = mirrorDir ? pushKey(ctx.basePath, display) : "";
   const listing = mirrorDir

@@ -400,9 +400,17 @@ export class RemoteStorage {
     return rp === "" ? `${this.#basePath}/` : `${this.#basePath}/${rp}`;
   }
 
-  /** Creates the bucket (never done implicitly). `existOk` (default true) accepts a bucket you own. */
-  async createBucket(options: { existOk?: boolean } = {}): Promise<void> {
-    await (await this.store()).createBucket({ existOk: options.existOk ?? true });
+  /**
+   * Creates the bucket (never done implicitly). `existOk` (default true) accepts a bucket you
+   * own. `versioning` turns on bucket versioning (also on an existing bucket) where the
+   * provider has it (S3 and S3-compatible servers, file, memory), so snapshots restore
+   * overwritten and deleted objects; Azure keeps its account's setting.
+   */
+  async createBucket(options: { existOk?: boolean; versioning?: boolean } = {}): Promise<void> {
+    await (await this.store()).createBucket({
+      existOk: options.existOk ?? true,
+      ...(options.versioning ? { versioning: true } : {}),
+    });
   }
 
   /** Every object whose key starts with `<basePath>/<remotePath>` (raw string prefix listing). */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { readableSize, type RemoteObject } from "../../storage/mod.ts";
+import { isReservedRemoteKey, readableSize, type RemoteObject } from "../../storage/mod.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { table } from "../output.ts";
 import { remotePathArg } from "./_transaction.ts";
@@ -49,7 +49,7 @@ export function relativeName(name: string, basePath: string): string {
  * @example
  * ```ts
  * import { ls } from "./ls.ts";
- * console.log(ls.spec.options); // ["long"]
+ * console.log(ls.spec.options); // ["long", "all"]
  * ```
  */
 export const ls: Command = {
@@ -60,13 +60,15 @@ export const ls: Command = {
       "Lists the objects whose key starts with <base path>/<remote-path> (a prefix listing:",
       "'data/a' lists data/a.csv and data/ab/x too), one path per line, relative to the base",
       "path. -l adds the size in bytes, the last modification time and the hash (MD5 when known).",
+      "accsr's own records (.accsr/ below the base path: snapshot manifests) are left out unless",
+      "--all is given or the remote path lies in .accsr/.",
     ].join("\n"),
     args: [{
       name: "remote-path",
       required: false,
       help: "prefix below the base path (default: all)",
     }],
-    options: ["long"],
+    options: ["long", "all"],
     storage: true,
     json: [
       '[{ "name": full key, "path": key relative to the base path, "size": bytes,',
@@ -77,12 +79,17 @@ export const ls: Command = {
       ["accsr ls", "everything below the base path"],
       ["accsr ls data/ -l", "details of the objects below data/"],
       ["accsr ls --json | jq '.[].path'", "machine-readable"],
+      ["accsr ls --all .accsr/", "snapshot manifests too"],
     ],
   },
   async run(ctx: CommandContext): Promise<number> {
     const storage = ctx.storage();
-    const objects = await storage.listObjects(remotePathArg(ctx.parsed.positionals[0] ?? ""));
+    const remotePath = remotePathArg(ctx.parsed.positionals[0] ?? "");
     const base = storage.remoteBasePath;
+    const askedReserved = isReservedRemoteKey(remotePath.replace(/^\/+/, "").replace(/\/+$/, ""));
+    const objects = (await storage.listObjects(remotePath)).filter((o) =>
+      ctx.flag("all") || askedReserved || !isReservedRemoteKey(relativeName(o.name, base))
+    );
     if (ctx.jsonSummary) {
       ctx.out.json({
         objects: objects.length,

@@ -199,13 +199,15 @@ export class FastS3 implements S3Ops {
     consume: BodyConsumer,
     signal?: AbortSignal,
     range?: () => RangeRequest | undefined,
+    versionId?: string,
   ): Promise<void> {
+    const query = versionId === undefined ? undefined : { versionId };
     const headersFor = range === undefined ? undefined : (): Record<string, string> => {
       const r = range();
       return r === undefined ? {} : { range: `bytes=${r.offset}-`, "if-match": `"${r.etag}"` };
     };
     return this.#withRetries(
-      { method: "GET", key, signal, headersFor },
+      { method: "GET", key, query, signal, headersFor },
       (res, body) => consume(objectHeaders(res.headers), body),
     );
   }
@@ -612,6 +614,7 @@ function objectHeaders(h: http.IncomingHttpHeaders): ObjectHeaders {
     partsCount: parts === undefined ? undefined : Number(parts),
     contentRange: text(h["content-range"]),
     checksums: checksumHeaders(h),
+    versionId: text(h["x-amz-version-id"]),
   };
 }
 

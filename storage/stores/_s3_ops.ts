@@ -39,6 +39,8 @@ export interface ObjectHeaders {
   contentRange?: string;
   /** Checksum headers (`x-amz-checksum-*`, `x-goog-hash`), names lower-case. */
   checksums?: Record<string, string>;
+  /** `x-amz-version-id` (versioned buckets; `"null"` for objects written before versioning). */
+  versionId?: string;
 }
 
 /**
@@ -184,6 +186,7 @@ export interface S3Ops {
     consume: BodyConsumer,
     signal?: AbortSignal,
     range?: () => RangeRequest | undefined,
+    versionId?: string,
   ): Promise<void>;
   /** `PutObject`; resolves with the ETag as sent. */
   put(input: PutObjectInput): Promise<string>;

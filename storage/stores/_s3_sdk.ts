@@ -23,6 +23,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -204,12 +205,13 @@ export class SdkS3 implements S3Ops {
     consume: BodyConsumer,
     signal?: AbortSignal,
     range?: () => RangeRequest | undefined,
+    versionId?: string,
   ): Promise<void> {
     let firstFailureAt: number | undefined;
     for (let retry = 0;; retry++) {
       const started = { body: false };
       try {
-        return await this.#getOnce(key, consume, started, signal, range?.());
+        return await this.#getOnce(key, consume, started, signal, range?.(), versionId);
       } catch (e) {
         // failures before the body are the SDK's to retry (already done)
         if (!started.body || signal?.aborted || this.#retry === undefined) throw e;
@@ -228,11 +230,13 @@ export class SdkS3 implements S3Ops {
     started: { body: boolean },
     signal?: AbortSignal,
     r?: RangeRequest,
+    versionId?: string,
   ): Promise<void> {
     const out = await this.#client.send(
       new GetObjectCommand({
         Bucket: this.#bucket,
         Key: key,
+        VersionId: versionId,
         Range: r === undefined ? undefined : `bytes=${r.offset}-`,
         IfMatch: r === undefined ? undefined : `"${r.etag}"`,
       }),
@@ -432,6 +436,17 @@ export class SdkS3 implements S3Ops {
     });
   }
 
+  /** `PutBucketVersioning` with status `Enabled`. */
+  async enableVersioning(signal?: AbortSignal): Promise<void> {
+    await this.#client.send(
+      new PutBucketVersioningCommand({
+        Bucket: this.#bucket,
+        VersioningConfiguration: { Status: "Enabled" },
+      }),
+      { abortSignal: signal },
+    );
+  }
+
   /** `ListBuckets`: the names of the caller's own buckets. */
   async listBucketNames(signal?: AbortSignal): Promise<string[]> {
     const out = await this.#client.send(new ListBucketsCommand({}), { abortSignal: signal });
@@ -482,6 +497,7 @@ function headers(out: Omit<GetObjectCommandOutput, "Body">): ObjectHeaders {
       "x-amz-checksum-crc32c": out.ChecksumCRC32C,
       "x-amz-checksum-crc32": out.ChecksumCRC32,
     }),
+    versionId: out.VersionId,
   };
 }
 

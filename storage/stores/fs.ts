@@ -48,6 +48,8 @@ interface Sidecar {
   ino: number;
   metadata?: Record<string, string>;
   contentType?: string;
+  /** Version id (versioned bucket): `<meta>/versions/<id>` is a hard link to this content. */
+  versionId?: string;
 }
 
 const META_DIR = ".accsr-meta";
@@ -182,8 +184,22 @@ export class FileStore implements ObjectStore {
     );
   }
 
-  /** Creates the bucket folder. */
-  async createBucket(options: { existOk?: boolean } = {}): Promise<void> {
+  /** The folder of a versioned bucket's versions (hard links, by version id). */
+  get #versionsDir(): string {
+    return path.join(this.#metaDir, "versions");
+  }
+
+  /** Whether the bucket keeps versions (`createBucket({ versioning: true })`). */
+  async #versioned(): Promise<boolean> {
+    return await stat(this.#versionsDir).then((s) => s.isDirectory(), () => false);
+  }
+
+  /**
+   * Creates the bucket folder; with `versioning`, every later write keeps its content as a
+   * version (a hard link below `<root>/.accsr-meta/<bucket>/versions/`), which deletes and
+   * overwrites leave in place.
+   */
+  async createBucket(options: { existOk?: boolean; versioning?: boolean } = {}): Promise<void> {
     const existOk = options.existOk ?? true;
     await mkdir(this.root, { recursive: true });
     try {
@@ -198,6 +214,7 @@ export class FileStore implements ObjectStore {
       }
     }
     await mkdir(path.join(this.#metaDir, "tmp"), { recursive: true });
+    if (options.versioning) await mkdir(this.#versionsDir, { recursive: true });
   }
 
   /**
@@ -265,6 +282,7 @@ export class FileStore implements ObjectStore {
       md5: sc.md5,
       lastModified: new Date(sc.mtimeMs),
       metadata: { ...sc.metadata, md5: sc.md5 },
+      ...(sc.versionId === undefined ? {} : { versionId: sc.versionId }),
     };
   }
 
@@ -372,6 +390,11 @@ export class FileStore implements ObjectStore {
       }
       // rename and link keep mtime and inode: this identifies the version in the record
       const written = await stat(tmp);
+      let versionId: string | undefined;
+      if (await this.#versioned()) {
+        versionId = randomBytes(16).toString("hex");
+        await link(tmp, path.join(this.#versionsDir, versionId));
+      }
       // Check and replace as one step per key (in this process), or two concurrent
       // If-Match writes could both pass the check and one update would be lost.
       await withKeyLock(target, async () => {
@@ -390,6 +413,7 @@ export class FileStore implements ObjectStore {
           ino: written.ino,
           metadata: options.metadata,
           contentType: options.contentType,
+          ...(versionId === undefined ? {} : { versionId }),
         });
       });
       return {
@@ -399,6 +423,7 @@ export class FileStore implements ObjectStore {
         md5,
         lastModified: written.mtime,
         metadata: { ...options.metadata, md5 },
+        ...(versionId === undefined ? {} : { versionId }),
       };
     } catch (e) {
       await unlink(tmp).catch(() => {});
@@ -434,7 +459,12 @@ export class FileStore implements ObjectStore {
   /** Streams an object into `destinationPath`, computing its MD5. */
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
     await this.#requireBucket("read", key);
-    const src = this.#objectPath(key);
+    const current = this.#objectPath(key);
+    const src = options.versionId === undefined
+      ? current
+      : /^[0-9a-f]{32}$/.test(options.versionId)
+      ? path.join(this.#versionsDir, options.versionId)
+      : path.join(this.#versionsDir, "invalid");
     const hash = createHash("md5");
     let size = 0;
     try {

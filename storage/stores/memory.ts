@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { type FileHandle, open, readFile, rm } from "node:fs/promises";
 import { StorageError } from "../../errors.ts";
 import type {
@@ -43,6 +43,8 @@ export interface MemoryObject {
   contentType?: string;
   /** Time of the write. */
   lastModified: Date;
+  /** Version id, on a versioned bucket. */
+  versionId?: string;
 }
 
 /**
@@ -58,6 +60,12 @@ export interface MemoryObject {
 export type MemoryRegistry = Map<string, Map<string, MemoryObject>>;
 
 const defaultRegistry: MemoryRegistry = new Map();
+
+/** Every version ever written to a versioned bucket (by its objects map), by version id. */
+const versionArchives = new WeakMap<
+  Map<string, MemoryObject>,
+  Map<string, { key: string; object: MemoryObject }>
+>();
 
 /** Chunk size of `get` writes (so progress and abort work like a real stream). */
 const CHUNK = 256 * 1024;
@@ -124,17 +132,23 @@ export class MemoryStore implements ObjectStore {
   }
 
   /** Creates the bucket; with `existOk: false` an existing bucket is a `BUCKET_EXISTS` error. */
-  createBucket(options: { existOk?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  createBucket(
+    options: { existOk?: boolean; versioning?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
     return run(() => {
       this.#checkSignal("create bucket", this.location, options.signal);
       if (this.#registry.has(this.bucket)) {
-        if (options.existOk ?? true) return;
-        throw new StorageError(
-          `Cannot create bucket "${this.location}": bucket already exists (pass existOk to accept it)`,
-          { code: "BUCKET_EXISTS", bucket: this.bucket, statusCode: 409 },
-        );
+        if (!(options.existOk ?? true)) {
+          throw new StorageError(
+            `Cannot create bucket "${this.location}": bucket already exists (pass existOk to accept it)`,
+            { code: "BUCKET_EXISTS", bucket: this.bucket, statusCode: 409 },
+          );
+        }
+      } else this.#registry.set(this.bucket, new Map());
+      const objects = this.#registry.get(this.bucket)!;
+      if (options.versioning && !versionArchives.has(objects)) {
+        versionArchives.set(objects, new Map());
       }
-      this.#registry.set(this.bucket, new Map());
     });
   }
 
@@ -175,6 +189,7 @@ export class MemoryStore implements ObjectStore {
         md5: isMd5(o.metadata.md5) ? o.metadata.md5.toLowerCase() : o.etag,
         lastModified: o.lastModified,
         metadata: { ...o.metadata },
+        ...(o.versionId === undefined ? {} : { versionId: o.versionId }),
       };
     });
   }
@@ -231,16 +246,43 @@ export class MemoryStore implements ObjectStore {
     }
     const metadata = { ...options.metadata, md5: options.md5.toLowerCase() };
     const lastModified = new Date();
-    objects.set(key, { data, etag, metadata, contentType: options.contentType, lastModified });
+    const archive = versionArchives.get(objects);
+    const versionId = archive === undefined ? undefined : randomBytes(16).toString("hex");
+    const stored: MemoryObject = {
+      data,
+      etag,
+      metadata,
+      contentType: options.contentType,
+      lastModified,
+      ...(versionId === undefined ? {} : { versionId }),
+    };
+    objects.set(key, stored);
+    if (versionId !== undefined) archive!.set(versionId, { key, object: stored });
     options.onProgress?.(data.byteLength);
-    return { key, size: data.byteLength, etag, md5: etag, lastModified, metadata: { ...metadata } };
+    return {
+      key,
+      size: data.byteLength,
+      etag,
+      md5: etag,
+      lastModified,
+      metadata: { ...metadata },
+      ...(versionId === undefined ? {} : { versionId }),
+    };
   }
 
   /** Writes the object into `destinationPath` in chunks (progress per chunk; abortable). */
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
     const what = `${this.location}/${key}`;
     this.#checkSignal("get", what, options.signal, key);
-    const o = this.#objects("get", what).get(key);
+    const objects = this.#objects("get", what);
+    const version = options.versionId === undefined
+      ? undefined
+      : versionArchives.get(objects)?.get(options.versionId);
+    const o = options.versionId === undefined
+      ? objects.get(key)
+      : version?.key === key
+      ? version.object
+      : undefined;
     if (o === undefined) {
       throw new StorageError(`Cannot get "${what}": object does not exist (check the key)`, {
         code: "NOT_FOUND",

@@ -365,7 +365,9 @@ export class S3Store implements ObjectStore {
    * Creates the bucket. An existing bucket of yours is fine with `existOk` (default true),
    * else `BUCKET_EXISTS`; a bucket name taken by another account is always `BUCKET_EXISTS`.
    */
-  async createBucket(options: { existOk?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  async createBucket(
+    options: { existOk?: boolean; versioning?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const existOk = options.existOk ?? true;
     const ctx = this.#ctx("create bucket", undefined, options.signal);
     ctx.what = `s3://${this.bucket}`;
@@ -389,15 +391,17 @@ export class S3Store implements ObjectStore {
       this.#bucketSeen = true;
     } catch (e) {
       const name = (e as { name?: string }).name;
-      if (name === "BucketAlreadyOwnedByYou" && existOk) {
-        this.#bucketSeen = true;
-        return;
+      const mine = (name === "BucketAlreadyOwnedByYou" && existOk) ||
+        (name === "BucketAlreadyExists" && existOk && await this.#ownsBucket(options.signal));
+      if (!mine) throw toStorageError(e, ctx);
+      this.#bucketSeen = true;
+    }
+    if (options.versioning) {
+      try {
+        await (await this.#sdkOps()).enableVersioning(options.signal);
+      } catch (e) {
+        throw toStorageError(e, ctx);
       }
-      if (name === "BucketAlreadyExists" && existOk && await this.#ownsBucket(options.signal)) {
-        this.#bucketSeen = true;
-        return;
-      }
-      throw toStorageError(e, ctx);
     }
   }
 
@@ -638,6 +642,7 @@ export class S3Store implements ObjectStore {
       },
       options.signal,
       range,
+      options.versionId,
     );
   }
 
@@ -868,6 +873,8 @@ export class S3Store implements ObjectStore {
       metadata: { ...out.metadata },
     };
     if (out.checksums !== undefined) result.checksums = out.checksums;
+    // "null": written before versioning was enabled (or while suspended), not addressable
+    if (out.versionId !== undefined && out.versionId !== "null") result.versionId = out.versionId;
     if (partNumber !== undefined) {
       let partsCount = out.partsCount;
       if (partsCount === undefined && isPartialRange(out.contentRange)) {

@@ -40,6 +40,11 @@ export interface StoreObject {
    * `x-goog-hash`…; names lower-case), when the store returned any.
    */
   checksums?: Record<string, string>;
+  /**
+   * Version id of this content on a versioned bucket (from `head` and `put`; S3 listings do
+   * not carry it). Absent on unversioned buckets.
+   */
+  versionId?: string;
 }
 
 /**
@@ -113,6 +118,11 @@ export interface GetOptions {
   resumeEtag?: string;
   /** On failure, leave what was written in `destinationPath` (for a later resume). */
   keepPartial?: boolean;
+  /**
+   * Read this version of the object (versioned buckets) instead of the current one; fails
+   * with `NOT_FOUND` when the store has no such version of the key.
+   */
+  versionId?: string;
 }
 
 /**
@@ -198,9 +208,13 @@ export interface ObjectStore {
   readonly location: string;
   /**
    * Creates the bucket. With `existOk` (default true) a bucket that already exists and is
-   * yours is fine; a bucket owned by someone else is always an error.
+   * yours is fine; a bucket owned by someone else is always an error. With `versioning`, the
+   * bucket (new or existing) keeps every version of its objects where the store supports it
+   * (S3, file, memory); stores without versions ignore it.
    */
-  createBucket(options?: { existOk?: boolean; signal?: AbortSignal }): Promise<void>;
+  createBucket(
+    options?: { existOk?: boolean; versioning?: boolean; signal?: AbortSignal },
+  ): Promise<void>;
   /** Every object whose key starts with `prefix` (string prefix, all depths), in any order. */
   list(prefix: string, options?: { signal?: AbortSignal }): AsyncIterable<StoreObject>;
   /**
