@@ -140,7 +140,7 @@ cp "$NPM_TESTS/smoke.mjs" "$CONSUMER/smoke.mjs"
 # ── CLI ──────────────────────────────────────────────────────────────────────────────────
 section "npx accsr --help / --version"
 if HELP=$(cd "$CONSUMER" && npx --no -- accsr --help); then
-  printf '%s\n' "$HELP" | head -n 12
+  head -n 12 <<<"$HELP"
   grep -q "push" <<<"$HELP" || check_failed "accsr --help does not mention push"
 else
   check_failed "accsr --help exited non-zero"

@@ -255,6 +255,12 @@ export class AzureBlobStore implements ObjectStore {
   readonly endpoint: string;
   /** Block size of staged uploads, in bytes. */
   readonly blockSize: number;
+  #blocksStaged = 0;
+
+  /** Blocks this store has staged (uploaded) so far, for diagnostics and tests. */
+  get blocksStaged(): number {
+    return this.#blocksStaged;
+  }
   /** Size above which files are uploaded as staged blocks, in bytes. */
   readonly singleShotThreshold: number;
   /** Blocks of one blob uploaded in parallel. */
@@ -649,7 +655,21 @@ export class AzureBlobStore implements ObjectStore {
     }
     const controller = linkedController(options.signal);
     const abortSignal = controller.signal;
-    const idPrefix = randomBytes(8).toString("hex");
+    // Block ids name the content (whole-file MD5 and block index): the blocks an interrupted
+    // upload of the same file left uncommitted (Azure keeps them for a week) are not staged
+    // again. In-memory bodies get random ids.
+    const idPrefix = data === undefined
+      ? options.md5.toLowerCase().slice(0, 16)
+      : randomBytes(8).toString("hex");
+    const uncommitted = new Map<string, number>();
+    if (data === undefined) {
+      try {
+        const list = await blob.getBlockList("uncommitted", { abortSignal });
+        for (const b of list.uncommittedBlocks ?? []) uncommitted.set(b.name, b.size);
+      } catch {
+        // no blob and no blocks yet
+      }
+    }
     const blockIds: string[] = [];
     // Block MD5s computed by the caller in the same read as the whole-file MD5: nothing to hash
     // here (the service checks each block against its MD5, so the blob is exactly the content
@@ -685,6 +705,12 @@ export class AzureBlobStore implements ObjectStore {
           "base64",
         );
         blockIds.push(blockId);
+        if (uncommitted.get(blockId) === length) {
+          // staged by an interrupted upload of this same file (same MD5, index and size)
+          options.onProgress?.(length);
+          continue;
+        }
+        this.#blocksStaged++;
         let reported = 0;
         const task: Promise<void> = blob
           .stageBlock(blockId, buf, length, {
