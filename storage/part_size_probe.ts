@@ -86,15 +86,22 @@ export function candidatesTruncated(
 interface State {
   partSize: number;
   outer: Hash;
+  /** MD5 of the current part (after the first part, which comes from the shared prefix). */
   inner: Hash;
   /** Bytes fed into `inner`. */
   filled: number;
   parts: number;
+  /** Where in the current chunk this state's own hashing starts (after its first part). */
+  from: number;
 }
 
 /**
  * The multipart ETags (`<hex>-N`, as S3 computes them) of a file for each part size, all
  * from one sequential read. Returns a map part size → ETag.
+ *
+ * The first parts of all candidates are prefixes of the file: one running MD5 serves them all
+ * (copied at each candidate's boundary), so a candidate costs only the MD5 of what follows its
+ * first part.
  *
  * @example
  * ```ts
@@ -108,30 +115,50 @@ export async function multipartEtags(
   partSizes: readonly number[],
   signal?: AbortSignal,
 ): Promise<Map<number, string>> {
-  const states: State[] = [...new Set(partSizes)].filter((p) => p > 0).map((partSize) => ({
-    partSize,
-    outer: createHash("md5"),
-    inner: createHash("md5"),
-    filled: 0,
-    parts: 0,
-  }));
+  const states: State[] = [...new Set(partSizes)].filter((p) => p > 0).sort((a, b) => a - b)
+    .map((partSize) => ({
+      partSize,
+      outer: createHash("md5"),
+      inner: createHash("md5"),
+      filled: 0,
+      parts: 0,
+      from: 0,
+    }));
   const result = new Map<number, string>();
   if (states.length === 0) return result;
+  const prefix = createHash("md5");
+  let waiting = 0; // states[waiting…] have not reached the end of their first part
   const fh = await open(absPath, "r");
   try {
     const buf = Buffer.allocUnsafe(8 * MiB);
+    let pos = 0; // file offset of the chunk's first byte
     for (;;) {
       signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
-      for (const s of states) {
-        let off = 0;
-        while (off < chunk.length) {
-          const take = Math.min(chunk.length - off, s.partSize - s.filled);
-          s.inner.update(chunk.subarray(off, off + take));
+      // 1. the shared prefix, cut at each first-part boundary inside this chunk
+      let off = 0;
+      while (waiting < states.length && states[waiting].partSize <= pos + chunk.length) {
+        const s = states[waiting++];
+        const cut = s.partSize - pos;
+        prefix.update(chunk.subarray(off, cut));
+        off = cut;
+        s.outer.update(prefix.copy().digest());
+        s.parts = 1;
+        s.from = cut;
+      }
+      if (waiting < states.length) prefix.update(chunk.subarray(off));
+      // 2. every state past its first part hashes the rest of the chunk itself
+      for (let i = 0; i < waiting; i++) {
+        const s = states[i];
+        let o = s.from;
+        s.from = 0;
+        while (o < chunk.length) {
+          const take = Math.min(chunk.length - o, s.partSize - s.filled);
+          s.inner.update(chunk.subarray(o, o + take));
           s.filled += take;
-          off += take;
+          o += take;
           if (s.filled === s.partSize) {
             s.outer.update(s.inner.digest());
             s.parts++;
@@ -140,9 +167,14 @@ export async function multipartEtags(
           }
         }
       }
+      pos += chunk.length;
     }
-    for (const s of states) {
-      if (s.filled > 0 || s.parts === 0) {
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i];
+      if (i >= waiting) {
+        s.outer.update(prefix.copy().digest()); // the whole file is its only part
+        s.parts = 1;
+      } else if (s.filled > 0) {
         s.outer.update(s.inner.digest());
         s.parts++;
       }

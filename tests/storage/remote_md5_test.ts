@@ -238,6 +238,16 @@ describe("part-size candidates and one-read multipart ETags", () => {
       for (const p of sizes) expect(all.get(p)).toBe(await multipartEtag(file, p));
       expect(all.get(1000)).toMatch(/-3001$/);
       expect(all.get(10 * MiB)).toMatch(/-1$/);
+      // part boundaries exactly at chunk and file ends; an empty file
+      const exact = join(dir, "exact.bin");
+      await writeFile(exact, randomBytes(16 * MiB));
+      const even = [MiB, 2 * MiB, 8 * MiB, 16 * MiB, 32 * MiB];
+      const got = await multipartEtags(exact, even);
+      for (const p of even) expect(got.get(p)).toBe(await multipartEtag(exact, p));
+      expect(got.get(8 * MiB)).toMatch(/-2$/);
+      const empty = join(dir, "empty.bin");
+      await writeFile(empty, new Uint8Array(0));
+      expect((await multipartEtags(empty, [MiB])).get(MiB)).toBe(await multipartEtag(empty, MiB));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
