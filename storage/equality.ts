@@ -120,7 +120,15 @@ export async function resolveRemoteHash(
   }
   const parts = Number(m[1]);
   const known = cache?.remoteContent(etag);
-  if (known !== undefined && known.md5 === local.md5) return equal;
+  const unknownPartSize = (detail: string) => ({
+    ...differs,
+    uncomparable:
+      `multipart ETag "${etag}" has no recorded MD5 and a part size that is no whole number of MiB or MB (${detail})`,
+  });
+  if (known !== undefined && known.md5 === local.md5) {
+    // partSize -1: this very content was probed before without result
+    return known.partSize >= 0 ? equal : unknownPartSize("probed in an earlier run");
+  }
   let candidates: number[];
   let decisive: boolean;
   if (known !== undefined && known.partSize > 0) {
@@ -144,15 +152,12 @@ export async function resolveRemoteHash(
     }
   }
   if (decisive) return differs;
-  return {
-    ...differs,
-    uncomparable:
-      `multipart ETag "${etag}" has no recorded MD5 and a part size that is no whole number of MiB or MB (${
-        candidates.length === 0
-          ? "no such part size fits"
-          : `${candidates.length} part size(s) tried${
-            candidates.length >= MAX_PART_SIZE_CANDIDATES ? ", the first " + candidates.length : ""
-          }`
-      })`,
-  };
+  cache?.setRemoteContent(etag, local.md5, -1); // the next run skips the probe for this content
+  return unknownPartSize(
+    candidates.length === 0
+      ? "no such part size fits"
+      : `${candidates.length} part size(s) tried${
+        candidates.length >= MAX_PART_SIZE_CANDIDATES ? ", the first " + candidates.length : ""
+      }`,
+  );
 }

@@ -299,16 +299,28 @@ describe("resolveRemoteHash for multipart ETags of other tools", () => {
     expect(r.remoteHash).toBe(local.md5);
   });
 
-  it("non-round part sizes without a recorded MD5: uncomparable (never equal)", async () => {
+  it("non-round part sizes without a recorded MD5: uncomparable (never equal), probed once", async () => {
     const etag = await multipartEtag(file, 5 * MiB + 7);
     const whole: StoreObject = { key: "f", size: SIZE, etag };
-    const r = await resolveRemoteHash(
-      headStore({ f: whole, "f#1": whole }),
-      { name: "f", size: SIZE, hash: etag, etag },
-      local,
-    );
+    const store = headStore({ f: whole, "f#1": whole });
+    const cache = memory();
+    const remote = { name: "f", size: SIZE, hash: etag, etag };
+    const r = await resolveRemoteHash(store, remote, local, { cache });
     expect(r.remoteHash).not.toBe(local.md5);
     expect(r.uncomparable).toMatch(/no recorded MD5.*part size/);
+    expect(store.heads).toEqual(["f", "f#1"]);
+    // the next run with the same local content: no partNumber request, no reading
+    store.heads.length = 0;
+    const again = await resolveRemoteHash(store, remote, { ...local, absPath: join(dir, "gone") }, {
+      cache,
+    });
+    expect(again.remoteHash).not.toBe(local.md5);
+    expect(again.uncomparable).toMatch(/no recorded MD5.*earlier run/);
+    expect(store.heads).toEqual(["f"]);
+    // changed local content: probed again
+    const other = { ...local, md5: "0".repeat(32) };
+    const third = await resolveRemoteHash(store, remote, other, { cache });
+    expect(third.uncomparable).toMatch(/tried/);
   });
 
   it("the part size the server reports decides, also for non-round sizes", async () => {
