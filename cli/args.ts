@@ -177,6 +177,33 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     type: "boolean",
     help: "do not read .accsrignore files (gitignore syntax; by default they are honoured)",
   },
+  "max-size": {
+    type: "string",
+    placeholder: "SIZE",
+    help: "skip files larger than SIZE (bytes, or 500K, 8M, 1G: binary units)",
+  },
+  "min-size": {
+    type: "string",
+    placeholder: "SIZE",
+    help: "skip files smaller than SIZE (bytes, or 500K, 8M, 1G: binary units)",
+  },
+  "max-age": {
+    type: "string",
+    placeholder: "DURATION",
+    help:
+      "skip files modified longer ago than DURATION (30m, 24h, 7d; local mtime on push, remote LastModified on pull)",
+  },
+  "min-age": {
+    type: "string",
+    placeholder: "DURATION",
+    help:
+      "skip files modified more recently than DURATION (30m, 24h, 7d; e.g. files still being written)",
+  },
+  "files-from": {
+    type: "string",
+    placeholder: "FILE",
+    help: "only the paths listed in FILE (one per line, as --include sees them; # comments)",
+  },
   long: { type: "boolean", short: "l", help: "also show size, hash (MD5) and last modification" },
   all: {
     type: "boolean",

@@ -58,6 +58,8 @@ export type {
 export { compilePattern, joinPatterns, skipPredicate } from "./patterns.ts";
 export { isReservedRemoteKey } from "./plan.ts";
 export type { PathPattern } from "./patterns.ts";
+export { parseFilesFrom } from "./filters.ts";
+export type { TransferFilters } from "./filters.ts";
 export { createStore } from "./stores/create.ts";
 export { FileStore } from "./stores/fs.ts";
 export { MemoryStore } from "./stores/memory.ts";

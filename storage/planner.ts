@@ -13,10 +13,17 @@ import * as path from "node:path";
 import process from "node:process";
 import { AccsrError, NoFilesFoundError } from "../errors.ts";
 import { resolveRemoteHash } from "./equality.ts";
+import { filterPredicate, type TransferFilters } from "./filters.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
 import { IGNORE_FILE_NAME, IgnoreMatcher } from "./ignore_files.ts";
 import { commonPrefix, joinKey, keyToLocalPath, relativeKey } from "./keys.ts";
-import { filesBelow, findLocalFiles, hasGlobMagic, type SkipEntry } from "./local_files.ts";
+import {
+  filesBelow,
+  findLocalFiles,
+  hasGlobMagic,
+  type LocalFile,
+  type SkipEntry,
+} from "./local_files.ts";
 import { type PathPattern, skipPredicate } from "./patterns.ts";
 import {
   isReservedRemoteKey,
@@ -61,7 +68,12 @@ export interface PlanContext {
   maxDelete?: number;
   /** Set by the pull planner with `delete`: the local folder mirrored. */
   mirrorRoot?: string;
+  /** Size, age and list filters (see `filters.ts`). */
+  filters?: TransferFilters;
 }
+
+/** Reason text of a file the include/exclude regexes skip. */
+const REGEX_REASON = "include/exclude regex";
 
 /** The skip hook of a scan that honours the `.accsrignore` files below `root`. */
 function ignoreHook(matcher: IgnoreMatcher | undefined): SkipEntry | undefined {
@@ -227,11 +239,16 @@ export async function planPush(
     glob ? globRoot(scanBase, p) : pushedStat?.isDirectory() ? pushedAbs : path.dirname(pushedAbs),
   );
   const skip = skipPredicate(ctx.includeRegex, ctx.excludeRegex);
-  const entries = files.map((file) => ({
-    file,
-    key: pushKey(ctx.basePath, file.displayPath),
-    skip: skip(file.displayPath),
-  })).filter((e) => {
+  const filtered = filterPredicate(ctx.filters, Date.now());
+  const reasons = new Map<LocalFile, string>();
+  const entries = files.map((file) => {
+    let reason = skip(file.displayPath) ? REGEX_REASON : undefined;
+    if (reason === undefined && filtered !== undefined) {
+      reason = filtered({ path: file.displayPath, size: file.size, mtimeMs: file.mtimeMs });
+    }
+    if (reason !== undefined) reasons.set(file, reason);
+    return { file, key: pushKey(ctx.basePath, file.displayPath), skip: reason !== undefined };
+  }).filter((e) => {
     // the reserved .accsr/ prefix holds accsr's own records (snapshot manifests)
     const rel = relativeKey(ctx.basePath, e.key);
     if (rel === undefined || !isReservedRemoteKey(rel)) return true;
@@ -261,6 +278,7 @@ export async function planPush(
       localKeys: new Set(entries.map((e) => e.key)),
       skip,
       matcher,
+      filtered,
     })
     : [];
 
@@ -277,6 +295,7 @@ export async function planPush(
       localSize: m.file.size,
       displayPath: m.file.displayPath,
       remoteObj: m.remote,
+      skipReason: reasons.get(m.file),
     };
     // Only files that will be read for an upload without being hashed here are checked for
     // readability (an access() per unchanged file was a quarter of a warm plan's CPU); the
@@ -350,6 +369,7 @@ async function planPushDeleted(
     localKeys: ReadonlySet<string>;
     skip: (displayPath: string) => boolean;
     matcher?: IgnoreMatcher;
+    filtered?: ReturnType<typeof filterPredicate>;
   },
 ): Promise<SyncObject[]> {
   const displayOf = (rest: string) => o.display === "" ? rest : `${o.display}/${rest}`;
@@ -365,6 +385,14 @@ async function planPushDeleted(
     const rest = c.key.slice(prefix.length);
     const localPath = path.join(o.pushedAbs, ...rest.split("/"));
     if (o.matcher !== undefined && await o.matcher.ignores(localPath, false)) continue;
+    // the filters protect what they would skip (as rclone: filtered files are not deleted)
+    if (
+      o.filtered?.({
+        path: displayOf(rest),
+        size: c.size,
+        mtimeMs: c.lastModified?.getTime(),
+      }) !== undefined
+    ) continue;
     out.push(
       new SyncObject({
         syncDirection: "push",
@@ -414,16 +442,41 @@ export async function planPull(
   await requireDirectoryOrMissing(options.localBaseDir);
   ctx.events.log?.("info", `Scanning remote paths in ${ctx.store.bucket}/${full}`);
   const listing = await listAll(ctx.store, full, ctx.signal);
+  const regexSkip = skipPredicate(ctx.includeRegex, ctx.excludeRegex);
+  const filtered = filterPredicate(ctx.filters, Date.now());
+  const reasons = new Map<string, string>();
   const matches = matchPull(listing, {
     basePath: ctx.basePath,
     fullPrefix: full,
-    skip: skipPredicate(ctx.includeRegex, ctx.excludeRegex),
+    skip: regexSkip,
   });
+  for (const m of matches) {
+    if (m.skip) reasons.set(m.key, REGEX_REASON);
+    else if (filtered !== undefined) {
+      const reason = filtered({
+        path: m.relKey,
+        size: m.remote.size,
+        mtimeMs: m.remote.lastModified?.getTime(),
+      });
+      if (reason !== undefined) {
+        m.skip = true;
+        reasons.set(m.key, reason);
+      }
+    }
+  }
   const cache = await HashCache.open(pulledTree(options.localBaseDir, remotePath, matches));
   ctx.hashCache = cache;
   const summary = new TransactionSummary("pull");
   const results = await runPool(matches, ctx.concurrency, async (m) => {
-    if (m.skip) return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }) };
+    if (m.skip) {
+      return {
+        obj: new SyncObject({
+          syncDirection: "pull",
+          remoteObj: m.remote,
+          skipReason: reasons.get(m.key),
+        }),
+      };
+    }
     if (m.problem !== undefined) {
       return {
         obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote }),
@@ -511,7 +564,7 @@ export async function planPull(
     summary.deleteEnabled = true;
     summary.maxDelete = ctx.maxDelete;
     summary.filesToDelete.push(
-      ...await planPullDeleted(ctx, remotePath, options.localBaseDir, matches),
+      ...await planPullDeleted(ctx, remotePath, options.localBaseDir, matches, filtered),
     );
   }
   return summary;
@@ -542,6 +595,7 @@ async function planPullDeleted(
   remotePath: string,
   localBaseDir: string,
   matches: readonly { relKey: string; key: string; skip: boolean; problem?: string }[],
+  filtered?: ReturnType<typeof filterPredicate>,
 ): Promise<SyncObject[]> {
   const scopeRel = joinKey(remotePath);
   const scopeDir = scopeRel === "" ? localBaseDir : keyToLocalPath(localBaseDir, scopeRel);
@@ -563,7 +617,11 @@ async function planPullDeleted(
     [...byRel.keys()],
     new Set(matches.map((m) => m.relKey)),
     skipPredicate(ctx.includeRegex, ctx.excludeRegex),
-  );
+  ).filter((rel) => {
+    // the filters protect what they would skip (as rclone: filtered files are not deleted)
+    const f = byRel.get(rel)!;
+    return filtered?.({ path: rel, size: f.size, mtimeMs: f.mtimeMs }) === undefined;
+  });
   if (doomed.length > 0 && matches.length === 0) {
     throw new AccsrError(
       `Cannot pull "${remotePath}" with delete: nothing exists on the remote below it, so every local file below "${scopeDir}" would be deleted (check the path; remove the local files yourself if that is what you want)`,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkFilters, type TransferFilters } from "./filters.ts";
 import { setMaxListeners } from "node:events";
 import * as path from "node:path";
 import process from "node:process";
@@ -73,7 +74,7 @@ export interface RemoteStorageOptions {
  * const o: PushOptions = { localPathPrefix: "/data", includeRegex: ".*\\.csv$", dryrun: true };
  * ```
  */
-export interface PushOptions {
+export interface PushOptions extends TransferFilters {
   /** Folder the path is relative to (keys are relative to it too). */
   localPathPrefix?: string;
   /** Overwrite remote files whose MD5 differs. @default {false} */
@@ -114,7 +115,7 @@ export interface PushOptions {
  * const o: PullOptions = { localBaseDir: "data", excludeRegex: "tmp/" };
  * ```
  */
-export interface PullOptions {
+export interface PullOptions extends TransferFilters {
   /** Folder the remote tree (below the base path) is mirrored into. @default {process.cwd()} */
   localBaseDir?: string;
   /** Overwrite local files whose MD5 differs. @default {false} */
@@ -340,11 +341,20 @@ export class RemoteStorage {
       delete?: boolean;
       maxDelete?: number;
       ignoreFiles?: boolean;
-    },
+    } & TransferFilters,
     events: SyncEvents,
   ): PlanContext {
     checkDelete(o);
+    const filters: TransferFilters = {
+      maxSize: o.maxSize,
+      minSize: o.minSize,
+      maxAgeMs: o.maxAgeMs,
+      minAgeMs: o.minAgeMs,
+      filesFrom: o.filesFrom,
+    };
+    checkFilters(filters);
     return {
+      filters,
       delete: o.delete === true,
       maxDelete: o.maxDelete,
       ignoreFiles: o.ignoreFiles !== false,

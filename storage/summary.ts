@@ -73,6 +73,8 @@ export interface SyncObjectInit {
   uncomparable?: string;
   /** Modification time of the local file when it was planned (for a planned deletion). */
   localMtimeMs?: number;
+  /** Why a skipped file was skipped (`include/exclude regex`, `larger than max-size …`). */
+  skipReason?: string;
 }
 
 /**
@@ -110,6 +112,8 @@ export class SyncObject {
   readonly uncomparable?: string;
   /** Modification time of the local file when it was planned (set for planned deletions). */
   readonly localMtimeMs?: number;
+  /** Why the file was skipped, when it was (regexes, size, age, files-from). */
+  readonly skipReason?: string;
 
   /** Builds a sync object; throws `TypeError` when neither a local path nor a remote object is given. */
   constructor(init: SyncObjectInit) {
@@ -137,6 +141,7 @@ export class SyncObject {
     this.displayPath = init.displayPath;
     this.uncomparable = init.uncomparable;
     this.localMtimeMs = init.localMtimeMs;
+    this.skipReason = init.skipReason;
   }
 
   /** Whether the remote object exists. */
@@ -175,6 +180,7 @@ export class SyncObject {
       exists_on_target: this.existsOnTarget,
       equal_md5_hash_sum: this.equalMd5HashSum,
       ...(this.uncomparable === undefined ? {} : { uncomparable: this.uncomparable }),
+      ...(this.skipReason === undefined ? {} : { skip_reason: this.skipReason }),
     };
   }
 

@@ -36,7 +36,8 @@ export const TRANSACTION_JSON = `{
 With --delete, "summary" also has "files_to_delete" and "deleted_files" (counts).
 SyncObject: { "sync_direction", "remote_path", "local_path", "remote_obj", "local_size",
   "local_hash", "remote_hash", "exists_locally", "exists_on_remote", "exists_on_target",
-  "equal_md5_hash_sum" }; RemoteObject: { "name", "size", "hash", "etag"?, "last_modified"? }
+  "equal_md5_hash_sum", "skip_reason"? }   // skip_reason: regexes, --max-size, --min-size,
+  --max-age, --min-age or --files-from; RemoteObject: { "name", "size", "hash", "etag"?, "last_modified"? }
 On exit code 3 the refused plan is printed in this shape with an "error" member added.
 --json=summary: only "sync_direction", "dry_run", "force", "refused" and "summary".`;
 
@@ -250,9 +251,13 @@ export function printTransaction(
   const collisions = Object.keys(summary.unresolvableCollisions).length;
   if (collisions > 0) parts.push(out.style("red", `${plural(collisions, "collision")}`));
   parts.push(`${summary.onTargetEqMd5.length} unchanged`);
-  if (summary.skippedSourceFiles.length > 0) {
-    parts.push(`${summary.skippedSourceFiles.length} skipped by --include/--exclude`);
-  }
+  const byRegex =
+    summary.skippedSourceFiles.filter((o) =>
+      o.skipReason === undefined || o.skipReason === "include/exclude regex"
+    ).length;
+  if (byRegex > 0) parts.push(`${byRegex} skipped by --include/--exclude`);
+  const byFilter = summary.skippedSourceFiles.length - byRegex;
+  if (byFilter > 0) parts.push(`${byFilter} skipped by size/age/--files-from filters`);
   if (summary.skippedFiles.length > 0) {
     parts.push(
       out.style("yellow", `${summary.skippedFiles.length} skipped (not regular files)`),

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { AccsrError } from "../../errors.ts";
 import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
+import { filterOptionsOf } from "../transfer_options.ts";
 import { remotePathArg, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
 /**
@@ -49,6 +50,11 @@ export const pull: Command = {
       "delete",
       "max-delete",
       "no-ignore-files",
+      "max-size",
+      "min-size",
+      "max-age",
+      "min-age",
+      "files-from",
       "no-progress",
     ],
     exitCodes: [0, 1, 2, 3, 130],
@@ -68,11 +74,13 @@ export const pull: Command = {
     const patterns = patternsOf(ctx.parsed);
     const concurrency = concurrencyOf(ctx.parsed);
     const mirror = mirrorOptionsOf(ctx.parsed);
+    const filters = filterOptionsOf(ctx.parsed, ctx.cwd);
     const storage = ctx.storage({ dryRun: ctx.dryRun, missingIsError: true });
     const remotePath = remotePathArg(ctx.parsed.positionals[0]);
     const summary = await storage.pull(remotePath, {
       ...patterns,
       ...mirror,
+      ...filters,
       concurrency,
       force: ctx.force,
       dryrun: ctx.dryRun,

@@ -8,6 +8,7 @@ import { MaxDeleteExceededError, SyncConflictError } from "../../errors.ts";
 import type { TransactionSummary } from "../../storage/mod.ts";
 import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
+import { filterOptionsOf } from "../transfer_options.ts";
 import { isRefused, mergeSummaries, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
 /**
@@ -60,6 +61,11 @@ export const push: Command = {
       "delete",
       "max-delete",
       "no-ignore-files",
+      "max-size",
+      "min-size",
+      "max-age",
+      "min-age",
+      "files-from",
       "no-progress",
     ],
     exitCodes: [0, 1, 2, 3, 130],
@@ -85,6 +91,7 @@ export const push: Command = {
     const patterns = patternsOf(ctx.parsed);
     const concurrency = concurrencyOf(ctx.parsed);
     const mirror = mirrorOptionsOf(ctx.parsed);
+    const filters = filterOptionsOf(ctx.parsed, ctx.cwd);
     const paths = ctx.parsed.positionals;
     const storage = ctx.storage({ dryRun: ctx.dryRun });
     const planner = paths.length > 1 && !ctx.dryRun ? ctx.storage({ dryRun: true }) : storage;
@@ -92,6 +99,7 @@ export const push: Command = {
       (dryrun ? planner : storage).push(path, {
         ...patterns,
         ...mirror,
+        ...filters,
         concurrency,
         force: ctx.force,
         dryrun,
