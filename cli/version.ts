@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { ACCSR_VERSION } from "../storage/_version.ts";
 
 /**
  * The package version, kept equal to `version` in `deno.json` (the lead keeps it in sync on
@@ -14,4 +15,4 @@
  * console.log(`accsr ${VERSION}`);
  * ```
  */
-export const VERSION = "0.1.0";
+export const VERSION: string = ACCSR_VERSION;

@@ -339,6 +339,7 @@ async function verifiedGet(
     try {
       const got = await o.store.get(remote.name, tmp, {
         signal: o.signal,
+        ...(remote.versionId === undefined ? {} : { versionId: remote.versionId }),
         // a corrupt resumed download is fetched anew
         resumeEtag: attempt === 1 ? resume.resumeEtag : undefined,
         keepPartial: resume.keepPartial,

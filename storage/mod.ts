@@ -57,6 +57,18 @@ export type {
 } from "./progress.ts";
 export { compilePattern, joinPatterns, skipPredicate } from "./patterns.ts";
 export { isReservedRemoteKey } from "./plan.ts";
+export {
+  buildSnapshot,
+  deleteSnapshot,
+  listSnapshots,
+  parseSnapshot,
+  readSnapshot,
+  snapshotKey,
+  storeSnapshot,
+  validateSnapshotName,
+  withSnapshotDisplay,
+} from "./snapshots.ts";
+export type { Snapshot, SnapshotFile } from "./snapshots.ts";
 export type { PathPattern } from "./patterns.ts";
 export { parseFilesFrom } from "./filters.ts";
 export type { TransferFilters } from "./filters.ts";

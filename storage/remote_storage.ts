@@ -6,7 +6,23 @@
  */
 import { checkFilters, type TransferFilters } from "./filters.ts";
 import { setMaxListeners } from "node:events";
+import { mkdir } from "node:fs/promises";
 import * as path from "node:path";
+import * as nodePath from "node:path";
+import { AccsrError } from "../errors.ts";
+import { hasGlobMagic } from "./local_files.ts";
+import { planSnapshotRestore } from "./snapshot_restore.ts";
+import {
+  buildSnapshot,
+  deleteSnapshot as deleteSnapshotManifest,
+  listSnapshots as listSnapshotManifests,
+  readSnapshot,
+  type Snapshot,
+  snapshotKey,
+  storeSnapshot,
+  validateSnapshotName,
+  withSnapshotDisplay,
+} from "./snapshots.ts";
 import process from "node:process";
 import { applyPlan } from "./apply.ts";
 import { normalizeBasePath } from "./keys.ts";
@@ -104,6 +120,12 @@ export interface PushOptions extends TransferFilters {
   maxDelete?: number;
   /** Honour `.accsrignore` files (gitignore syntax) in the pushed tree. @default {true} */
   ignoreFiles?: boolean;
+  /**
+   * Record snapshot `snapshot` of the pushed folder (see {@linkcode RemoteStorage.createSnapshot})
+   * after every transfer of this push succeeded; a refused, failed or interrupted push (or a
+   * dry run) records none. The name is checked (valid, not taken) before anything moves.
+   */
+  snapshot?: string;
 }
 
 /**
@@ -149,6 +171,14 @@ export interface PullOptions extends TransferFilters {
   maxDelete?: number;
   /** Protect files that `.accsrignore` files ignore from `delete`. @default {true} */
   ignoreFiles?: boolean;
+  /**
+   * Restore snapshot `snapshot` instead of pulling the current objects: the files it
+   * recorded below the pulled path (`""`: all), planned against its MD5s (files already
+   * right locally do not move), recorded versions read by version id. On an unversioned
+   * bucket, objects changed or deleted since refuse the whole restore (code
+   * `SNAPSHOT_OBJECT_CHANGED`, nothing written). Not combinable with `delete`.
+   */
+  snapshot?: string;
 }
 
 /**
@@ -445,8 +475,123 @@ export class RemoteStorage {
     const store = await this.store();
     const events = this.#events(options.usePbar);
     const ctx = this.#ctx(store, options, events);
+    const snapshot = options.snapshot;
+    if (snapshot !== undefined && !options.dryrun) {
+      validateSnapshotName(snapshot);
+      if (hasGlobMagic(path)) {
+        throw new RangeError(
+          `Cannot push "${path}" with snapshot: a glob has no folder to record (pass a folder)`,
+        );
+      }
+      if (await store.head(snapshotKey(this.#basePath, snapshot), { signal: options.signal })) {
+        throw new AccsrError(
+          `Cannot push "${path}" with snapshot "${snapshot}": a snapshot of that name already exists (choose another name; nothing was transferred)`,
+          { code: "SNAPSHOT_EXISTS" },
+        );
+      }
+    }
     const summary = await planPush(ctx, path, options.localPathPrefix);
-    return await this.#apply(summary, ctx, options);
+    const done = await this.#apply(summary, ctx, options);
+    if (snapshot !== undefined && !options.dryrun) {
+      await this.createSnapshot(snapshot, this.#pushedRemotePath(path, options.localPathPrefix), {
+        signal: options.signal,
+      });
+    }
+    return done;
+  }
+
+  /** The remote path (below the base path) a push of the local `p` writes to. */
+  #pushedRemotePath(p: string, localPathPrefix?: string): string {
+    let rel = p;
+    if (localPathPrefix && nodePath.isAbsolute(p)) {
+      rel = nodePath.relative(nodePath.resolve(localPathPrefix), p);
+    }
+    return rel.split(nodePath.sep).join("/").split("/").filter((s) => s !== "" && s !== ".")
+      .join("/");
+  }
+
+  /**
+   * Records snapshot `name` of `<basePath>/<remotePath>`: a manifest of every object below
+   * it now (key relative to the base path, size, MD5, ETag, version id on a versioned
+   * bucket), stored create-only at `<basePath>/.accsr/snapshots/<name>.json` — of two
+   * concurrent creates of one name exactly one succeeds, the other fails with code
+   * `SNAPSHOT_EXISTS`. Names: 1–128 letters, digits, `.`, `_`, `-`.
+   *
+   * @example
+   * ```ts
+   * import { RemoteStorage } from "accsr/storage";
+   * const storage = new RemoteStorage({ provider: "memory", bucket: "demo" });
+   * await storage.createBucket({ versioning: true });
+   * await storage.push("data").catch(() => {});
+   * const snap = await storage.createSnapshot("train-v1", "data", { message: "first run" }).catch(() => undefined);
+   * ```
+   */
+  async createSnapshot(
+    name: string,
+    remotePath: string,
+    options: { message?: string; signal?: AbortSignal } = {},
+  ): Promise<Snapshot> {
+    validateSnapshotName(name);
+    if (typeof remotePath !== "string") {
+      throw new TypeError("Cannot create snapshot: remotePath must be a string");
+    }
+    const store = await this.store();
+    const snap = await buildSnapshot(store, {
+      basePath: this.#basePath,
+      remotePath: remotePath.replace(/^\/+|\/+$/g, "").replace(/^\.$/, ""),
+      name,
+      ...(options.message === undefined ? {} : { message: options.message }),
+      signal: options.signal,
+    });
+    await storeSnapshot(store, this.#basePath, snap, options.signal);
+    return withSnapshotDisplay(snap);
+  }
+
+  /**
+   * Every snapshot of the base path, oldest first.
+   *
+   * @example
+   * ```ts
+   * import { RemoteStorage } from "accsr/storage";
+   * const storage = new RemoteStorage({ provider: "memory", bucket: "demo" });
+   * await storage.createBucket();
+   * console.log((await storage.listSnapshots()).map((s) => s.name));
+   * ```
+   */
+  async listSnapshots(): Promise<Snapshot[]> {
+    return await listSnapshotManifests(await this.store(), this.#basePath);
+  }
+
+  /**
+   * Snapshot `name` (code `SNAPSHOT_NOT_FOUND` when there is none). In a Deno Jupyter
+   * notebook it shows as a table of its files with sizes and totals.
+   *
+   * @example
+   * ```ts
+   * import { RemoteStorage } from "accsr/storage";
+   * const storage = new RemoteStorage({ provider: "memory", bucket: "demo" });
+   * await storage.createBucket();
+   * await storage.getSnapshot("v1").catch((e) => console.log(e.code)); // SNAPSHOT_NOT_FOUND
+   * ```
+   */
+  async getSnapshot(name: string): Promise<Snapshot> {
+    return await readSnapshot(await this.store(), this.#basePath, name);
+  }
+
+  /**
+   * Deletes snapshot `name`'s manifest (the objects and their versions stay); code
+   * `SNAPSHOT_NOT_FOUND` when there is none.
+   *
+   * @example
+   * ```ts
+   * import { RemoteStorage } from "accsr/storage";
+   * const storage = new RemoteStorage({ provider: "memory", bucket: "demo" });
+   * await storage.createBucket();
+   * await storage.deleteSnapshot("v1").catch((e) => console.log(e.code)); // SNAPSHOT_NOT_FOUND
+   * ```
+   */
+  async deleteSnapshot(name: string): Promise<void> {
+    await deleteSnapshotManifest(await this.store(), this.#basePath, name);
   }
 
   /**
@@ -488,6 +633,29 @@ export class RemoteStorage {
     const store = await this.store();
     const events = this.#events(options.usePbar);
     const ctx = this.#ctx(store, options, events);
+    if (options.snapshot !== undefined) {
+      if (options.delete) {
+        throw new RangeError(
+          "Cannot pull with snapshot and delete together (restore the snapshot into an empty folder instead)",
+        );
+      }
+      const snap = await readSnapshot(store, this.#basePath, options.snapshot, options.signal);
+      const scope = rp.replace(/^\/+|\/+$/g, "").replace(/^\.$/, "");
+      const files = snap.files.filter((f) =>
+        scope === "" || f.key === scope || f.key.startsWith(`${scope}/`)
+      );
+      if (files.length === 0) {
+        throw new AccsrError(
+          `Cannot pull "${remotePath}" from snapshot "${snap.name}": the snapshot records no file below it (it recorded "${
+            snap.path || "/"
+          }"; see accsr snapshot show ${snap.name})`,
+          { code: "REMOTE_PATH_EMPTY" },
+        );
+      }
+      await mkdir(localBaseDir, { recursive: true });
+      const summary = await planSnapshotRestore(ctx, { ...snap, files }, localBaseDir);
+      return await this.#apply(summary, ctx, options);
+    }
     const summary = await planPull(ctx, rp, { localBaseDir });
     return await this.#apply(summary, ctx, options);
   }

@@ -28,6 +28,8 @@ export interface RemoteObject {
   lastModified?: Date;
   /** User metadata, when the listing carries it. */
   metadata?: Record<string, string>;
+  /** Version to read (a snapshot restore on a versioned bucket). */
+  versionId?: string;
 }
 
 /**

@@ -955,7 +955,15 @@ export class S3Store implements ObjectStore {
           options.ifMatch !== undefined && current?.etag !== undefined &&
           current.etag === unquote(options.ifMatch)
         ) {
-          etag = await send(`"${current.etag}"`);
+          try {
+            etag = await send(`"${current.etag}"`);
+          } catch (e2) {
+            // radosgw 16 answers 412 to every If-Match PUT on a versioned bucket, even with
+            // the current ETag: there the overwrite goes unconditional — nothing is lost, as
+            // the replaced content stays readable as its own version
+            if (httpStatus(e2) !== 412 || current.versionId === undefined) throw e2;
+            etag = await send(undefined);
+          }
         } else {
           throw toStorageError(
             Object.assign(new Error("precondition failed"), {
