@@ -34,6 +34,8 @@ const REPLACEMENTS: readonly [RegExp, string][] = [
     "(raise --max-delete after checking --dry-run)",
   ],
   [/\(pass a directory as localBaseDir\)/g, "(pass a directory to --to)"],
+  [/\bpass ignoreFiles: false\b/g, "pass --no-ignore-files"],
+  [/" with delete: /g, '" with --delete: '],
   [/ under local path prefix "([^"]*)"/g, ' in "$1"'],
   [/\bpass localPathPrefix\b/g, "pass --local-path-prefix"],
   [/\bnot inside localPathPrefix\b/g, "not inside --local-path-prefix"],

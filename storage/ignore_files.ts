@@ -122,7 +122,7 @@ export class IgnoreMatcher {
           throw new AccsrError(
             `Cannot read ignore file "${file}": ${
               code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error).message
-            } (fix its permissions, or pass --no-ignore-files / ignoreFiles: false)`,
+            } (fix its permissions, or pass ignoreFiles: false)`,
             { code: "LOCAL_PATH_INVALID", cause: e },
           );
         }

@@ -233,7 +233,15 @@ export async function planPush(
       `Skipping "${f.path}": it is a ${f.reason}, not a regular file (not pushed)`,
     );
   }
-  if (files.length === 0 && !mirrorDir) throw new NoFilesFoundError(localPath, prefix);
+  if (files.length === 0 && !mirrorDir) {
+    const err = new NoFilesFoundError(localPath, prefix);
+    if (matcher !== undefined && (await findLocalFiles(p, scanBase)).length > 0) {
+      // every file was left out by an ignore file: say so, not "no files found"
+      err.message =
+        `Cannot push "${localPath}": every file it matches is ignored by .accsrignore files (check them, or pass ignoreFiles: false)`;
+    }
+    throw err;
+  }
   // the hash cache of the synced tree: the folder pushed (a file's folder; a glob's fixed part)
   const cacheOpening = HashCache.open(
     glob ? globRoot(scanBase, p) : pushedStat?.isDirectory() ? pushedAbs : path.dirname(pushedAbs),

@@ -194,6 +194,24 @@ describe("mirror flags", () => {
     }
   });
 
+  it("messages name the flags: all files ignored, --delete with a glob", async () => {
+    const p = project();
+    try {
+      expect((await p.cli(["create-bucket"])).code).toBe(0);
+      writeFiles(p.cwd, { "only/x.tmp": "x", "only/.accsrignore": "*\n" });
+      const r = await p.cli(["push", "only"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("every file it matches is ignored by .accsrignore files");
+      expect(r.stderr).toContain("--no-ignore-files");
+      expect((await p.cli(["push", "only", "--no-ignore-files"])).code).toBe(0);
+      const g = await p.cli(["push", "data/*.txt", "--delete"]);
+      expect(g.code).not.toBe(0);
+      expect(g.stderr).toContain("with --delete: a glob has no folder to mirror");
+    } finally {
+      p.tmp.remove();
+    }
+  });
+
   it("--help of push and pull shows the mirror and ignore file examples", async () => {
     const p = project({ config: false });
     try {
