@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import type { TransferFilters } from "./filters.ts";
+ * import type { TransferFilters } from "accsr/storage";
  * const f: TransferFilters = { maxSize: 1024 ** 3, minAgeMs: 3_600_000 };
  * ```
  */
@@ -61,7 +61,7 @@ function normalise(p: string): string {
  *
  * @example
  * ```ts
- * import { parseFilesFrom } from "./filters.ts";
+ * import { parseFilesFrom } from "accsr/storage";
  * parseFilesFrom("# wanted\ndata/a.csv\n\n./b.txt\n"); // ["data/a.csv", "b.txt"]
  * ```
  */
