@@ -177,6 +177,15 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     type: "boolean",
     help: "do not read .accsrignore files (gitignore syntax; by default they are honoured)",
   },
+  "follow-symlinks": {
+    type: "boolean",
+    short: "L",
+    help: "also walk symlinked folders (loops are detected and skipped)",
+  },
+  "no-follow-symlinks": {
+    type: "boolean",
+    help: "skip every symbolic link, with a warning each",
+  },
   "max-size": {
     type: "string",
     placeholder: "SIZE",

@@ -94,3 +94,28 @@ export function filterOptionsOf(parsed: ParsedCommand, cwd: string): TransferFil
   }
   return out;
 }
+
+/**
+ * `--follow-symlinks` / `-L` → `true`, `--no-follow-symlinks` → `false`, neither →
+ * `undefined` (the default policy); both at once are a usage error.
+ *
+ * @example
+ * ```ts
+ * import { followSymlinksOf } from "./transfer_options.ts";
+ * import { type ParsedCommand, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["push", "data", "-L"], COMMAND_SPECS) as ParsedCommand;
+ * console.log(followSymlinksOf(p)); // true
+ * ```
+ */
+export function followSymlinksOf(parsed: ParsedCommand): boolean | undefined {
+  const yes = parsed.values["follow-symlinks"] === true;
+  const no = parsed.values["no-follow-symlinks"] === true;
+  if (yes && no) {
+    throw new UsageError(
+      "options --follow-symlinks and --no-follow-symlinks exclude each other (pass one)",
+      parsed.command,
+    );
+  }
+  return yes ? true : no ? false : undefined;
+}

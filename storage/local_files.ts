@@ -7,7 +7,7 @@
  * @module
  */
 import type { Dirent, Stats } from "node:fs";
-import { lstat, readdir, stat } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { AccsrError } from "../errors.ts";
 import { isTempFileName } from "./temp_files.ts";
@@ -205,6 +205,8 @@ async function walk(
   limit: <T>(fn: () => Promise<T>) => Promise<T>,
   skip?: SkipEntry,
   onSpecial?: OnSpecial,
+  links: LinkPolicy = {},
+  ancestors: ReadonlySet<string> = new Set(),
 ): Promise<LocalFile[]> {
   let names: string[];
   try {
@@ -232,10 +234,42 @@ async function walk(
     });
     if (st === undefined) return undefined;
     if (skip !== undefined && await skip(abs, st.isDirectory())) return undefined;
-    if (st.isDirectory()) return await walk(abs, disp, limit, skip, onSpecial);
+    if (st.isDirectory()) {
+      const seen = new Set(ancestors).add(`${st.dev}:${st.ino}`);
+      return await walk(abs, disp, limit, skip, onSpecial, links, seen);
+    }
     if (st.isSymbolicLink()) {
+      if (links.follow === false) {
+        links.onSymlink?.({
+          absPath: abs,
+          displayPath: disp,
+          reason: "symbolic link (skipped: --no-follow-symlinks)",
+        });
+        return undefined;
+      }
       st = await limit(() => statFollow(abs, disp));
-      // symlinked directories are not descended (like os.walk); symlinked files count
+      if (st.isDirectory()) {
+        // by default symlinked directories are not descended (like os.walk)
+        if (links.follow !== true) {
+          links.onSymlink?.({
+            absPath: abs,
+            displayPath: disp,
+            reason: "symbolic link to a directory (not walked: pass --follow-symlinks)",
+          });
+          return undefined;
+        }
+        const id = `${st.dev}:${st.ino}`;
+        if (ancestors.has(id)) {
+          links.onSymlink?.({
+            absPath: abs,
+            displayPath: disp,
+            reason: "symbolic link loop (it leads to a folder above it; not walked)",
+          });
+          return undefined;
+        }
+        return await walk(abs, disp, limit, skip, onSpecial, links, new Set(ancestors).add(id));
+      }
+      if (st.isFile()) await links.checkOutside?.(abs, disp);
     }
     const kind = specialKind(st);
     if (kind !== undefined) onSpecial?.({ absPath: abs, displayPath: disp, reason: kind });
@@ -285,6 +319,46 @@ export interface FindOptions {
   skip?: SkipEntry;
   /** Told about every FIFO, socket or device found (they are never returned). */
   onSpecial?: OnSpecial;
+  /**
+   * Symbolic links inside walked folders: `undefined` (default) reads file links and does not
+   * walk directory links; `false` skips every link; `true` also walks directory links (a link
+   * back to a folder above it, by device and inode, is a loop and is not walked).
+   */
+  followSymlinks?: boolean;
+  /** Told about every link left out (and why). */
+  onSymlink?: OnSpecial;
+  /** Told about every file link read whose target lies outside `insideOf`. */
+  onOutsideLink?: (file: { absPath: string; displayPath: string; target: string }) => void;
+  /** The folder links should stay inside (the pushed folder), for `onOutsideLink`. */
+  insideOf?: string;
+}
+
+/** How a walk treats symbolic links. */
+interface LinkPolicy {
+  follow?: boolean;
+  onSymlink?: OnSpecial;
+  checkOutside?: (absPath: string, displayPath: string) => Promise<void>;
+}
+
+function linkPolicy(o: FindOptions): LinkPolicy {
+  const inside = o.insideOf;
+  const onOutside = o.onOutsideLink;
+  let root: Promise<string> | undefined;
+  return {
+    follow: o.followSymlinks,
+    onSymlink: o.onSymlink,
+    checkOutside: inside === undefined || onOutside === undefined
+      ? undefined
+      : async (abs, disp) => {
+        root ??= realpath(inside).catch(() => path.resolve(inside));
+        const target = await realpath(abs).catch(() => undefined);
+        if (target === undefined) return;
+        const rel = path.relative(await root, target);
+        if (rel.startsWith("..") || path.isAbsolute(rel)) {
+          onOutside({ absPath: abs, displayPath: disp, target });
+        }
+      },
+  };
 }
 
 /**
@@ -324,6 +398,7 @@ export async function findLocalFiles(
     candidates = [(path.isAbsolute(posix) ? "/" : "") + segs.join("/")];
   }
   const out: LocalFile[] = [];
+  const links = linkPolicy(options);
   for (const display of candidates) {
     const abs = path.resolve(baseDir, display);
     let lst: Stats;
@@ -331,6 +406,14 @@ export async function findLocalFiles(
       lst = await lstat(abs);
     } catch {
       continue; // missing: nothing found for this candidate
+    }
+    if (lst.isSymbolicLink() && options.followSymlinks === false) {
+      options.onSymlink?.({
+        absPath: abs,
+        displayPath: display,
+        reason: "symbolic link (skipped: --no-follow-symlinks)",
+      });
+      continue;
     }
     const st = lst.isSymbolicLink() ? await statFollow(abs, display) : lst;
     if (options.skip !== undefined && await options.skip(abs, st.isDirectory())) continue;
@@ -346,10 +429,18 @@ export async function findLocalFiles(
       options.onSpecial?.({ absPath: abs, displayPath: display, reason: kind });
     }
     if (st.isDirectory()) {
-      for (const f of await walk(abs, display, limiter(64), options.skip, options.onSpecial)) {
-        out.push(f);
-      }
+      const walked = await walk(
+        abs,
+        display,
+        limiter(64),
+        options.skip,
+        options.onSpecial,
+        links,
+        new Set([`${st.dev}:${st.ino}`]),
+      );
+      for (const f of walked) out.push(f);
     } else if (st.isFile() && !isTempFileName(path.basename(abs))) {
+      if (lst.isSymbolicLink()) await links.checkOutside?.(abs, display);
       out.push(fileOf(display, abs, st));
     }
   }

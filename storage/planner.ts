@@ -70,6 +70,8 @@ export interface PlanContext {
   mirrorRoot?: string;
   /** Size, age and list filters (see `filters.ts`). */
   filters?: TransferFilters;
+  /** Push: symbolic links (see `PushOptions.followSymlinks`). */
+  followSymlinks?: boolean;
 }
 
 /** Reason text of a file the include/exclude regexes skip. */
@@ -223,9 +225,22 @@ export async function planPush(
     matcher = new IgnoreMatcher(root);
   }
   const special: SkippedFile[] = [];
+  const links: SkippedFile[] = [];
   const files = await findLocalFiles(p, scanBase, {
     skip: ignoreHook(matcher),
     onSpecial: (f) => special.push({ path: f.absPath, reason: f.reason }),
+    followSymlinks: ctx.followSymlinks,
+    onSymlink: (f) => links.push({ path: f.absPath, reason: f.reason }),
+    insideOf: glob
+      ? globRoot(scanBase, p)
+      : pushedStat?.isDirectory()
+      ? pushedAbs
+      : path.dirname(pushedAbs),
+    onOutsideLink: (f) =>
+      ctx.events.log?.(
+        "warn",
+        `Pushing "${f.absPath}": a symbolic link to "${f.target}", outside the pushed folder (its target's bytes are uploaded; pass --no-follow-symlinks to skip links)`,
+      ),
   });
   for (const f of special) {
     ctx.events.log?.(
@@ -233,6 +248,9 @@ export async function planPush(
       `Skipping "${f.path}": it is a ${f.reason}, not a regular file (not pushed)`,
     );
   }
+  links.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  for (const f of links) ctx.events.log?.("warn", `Skipping "${f.path}": ${f.reason}`);
+  special.push(...links);
   if (files.length === 0 && !mirrorDir) {
     const err = new NoFilesFoundError(localPath, prefix);
     if (matcher !== undefined && (await findLocalFiles(p, scanBase)).length > 0) {

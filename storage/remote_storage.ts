@@ -126,6 +126,14 @@ export interface PushOptions extends TransferFilters {
    * dry run) records none. The name is checked (valid, not taken) before anything moves.
    */
   snapshot?: string;
+  /**
+   * Symbolic links in pushed folders. `undefined` (default, accsr's behaviour): file links are
+   * read (a warning names each whose target lies outside the pushed folder), directory links
+   * are not walked (a warning each). `false`: every link is skipped with a warning. `true`:
+   * directory links are walked too; a link leading back to a folder above it (a loop) is
+   * skipped with a warning. Skipped links are listed in `skippedFiles`.
+   */
+  followSymlinks?: boolean;
 }
 
 /**
@@ -490,6 +498,7 @@ export class RemoteStorage {
         );
       }
     }
+    ctx.followSymlinks = options.followSymlinks;
     const summary = await planPush(ctx, path, options.localPathPrefix);
     const done = await this.#apply(summary, ctx, options);
     if (snapshot !== undefined && !options.dryrun) {

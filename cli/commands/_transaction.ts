@@ -31,7 +31,7 @@ export const TRANSACTION_JSON = `{
   "files_to_delete": [SyncObject],   // --delete: planned deletions on the target
   "deleted_files": [SyncObject],     // --delete: deletions done
   "retried_files": [{ "name", "error" }],   // one per retry, e.g. a download with a bad MD5
-  "skipped_files": [{ "path", "reason" }]   // FIFOs, sockets, devices: never pushed
+  "skipped_files": [{ "path", "reason" }]   // FIFOs, sockets, devices, symbolic links left out
 }
 With --delete, "summary" also has "files_to_delete" and "deleted_files" (counts).
 SyncObject: { "sync_direction", "remote_path", "local_path", "remote_obj", "local_size",

@@ -8,7 +8,7 @@ import { MaxDeleteExceededError, SyncConflictError } from "../../errors.ts";
 import type { TransactionSummary } from "../../storage/mod.ts";
 import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
-import { filterOptionsOf } from "../transfer_options.ts";
+import { filterOptionsOf, followSymlinksOf } from "../transfer_options.ts";
 import { isRefused, mergeSummaries, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
 /**
@@ -44,6 +44,17 @@ export const push: Command = {
       "in the pushed folder and any subfolder keep files out of the push; each file's patterns",
       "are relative to its folder. The ignore files themselves are pushed. --no-ignore-files",
       "turns them off.",
+      "",
+      "Symbolic links: by default a link to a file is pushed with its target's bytes (a warning",
+      "names each whose target lies outside the pushed folder) and a link to a folder is not",
+      'walked (a warning each; listed in --json "skipped_files"). --no-follow-symlinks skips',
+      "every link with a warning; --follow-symlinks (-L) also walks folder links, skipping a",
+      "link that leads back to a folder above it (a loop, by device and inode).",
+      "",
+      "Filters (as rclone; the paths the regexes see): --max-size/--min-size SIZE (bytes or 500K,",
+      "8M, 1G: binary units), --max-age/--min-age DURATION (30m, 24h, 7d; the file's mtime),",
+      "--files-from FILE (one path per line, # comments). Skipped files are listed in --json",
+      '"skipped_source_files" with a "skip_reason"; --delete never deletes them.',
     ].join("\n"),
     args: [{
       name: "path",
@@ -66,6 +77,8 @@ export const push: Command = {
       "max-age",
       "min-age",
       "files-from",
+      "follow-symlinks",
+      "no-follow-symlinks",
       "no-progress",
     ],
     exitCodes: [0, 1, 2, 3, 130],
@@ -80,6 +93,8 @@ export const push: Command = {
       ["accsr push data --delete --max-delete 100", "then mirror; refused if >100 deletions"],
       ["printf 'cache/\\n*.tmp\\n!keep.tmp\\n' > data/.accsrignore", "keep files out of pushes"],
       ["accsr push data --dry-run", "show the plan, transfer nothing"],
+      ["accsr push data --max-size 1G --min-age 1h", "no huge files, none still being written"],
+      ["accsr push data -L", "also walk symlinked folders"],
       ["accsr push 'results/**/*.csv' --exclude 'results/tmp/'", "a glob, minus a folder"],
       ["accsr push /abs/project/data --local-path-prefix /abs/project", "keys data/…"],
       ["accsr push data --force --json", "overwrite changed files, JSON result"],
@@ -92,6 +107,7 @@ export const push: Command = {
     const concurrency = concurrencyOf(ctx.parsed);
     const mirror = mirrorOptionsOf(ctx.parsed);
     const filters = filterOptionsOf(ctx.parsed, ctx.cwd);
+    const followSymlinks = followSymlinksOf(ctx.parsed);
     const paths = ctx.parsed.positionals;
     const storage = ctx.storage({ dryRun: ctx.dryRun });
     const planner = paths.length > 1 && !ctx.dryRun ? ctx.storage({ dryRun: true }) : storage;
@@ -100,6 +116,7 @@ export const push: Command = {
         ...patterns,
         ...mirror,
         ...filters,
+        ...(followSymlinks === undefined ? {} : { followSymlinks }),
         concurrency,
         force: ctx.force,
         dryrun,
