@@ -95,7 +95,7 @@ describe("accsr completion", () => {
         return r.stdout.trim().split("\n");
       };
       expect(complete(["accsr", "pu"])).toEqual(["push", "pull"]);
-      expect(complete(["accsr", "push", "--fo"])).toEqual(["--force"]);
+      expect(complete(["accsr", "push", "--for"])).toEqual(["--force"]);
       expect(complete(["accsr", "push", "--dry"])).toEqual(["--dry-run"]);
       expect(complete(["accsr", "--config-dir", "x", "status", "--fo"])).toEqual([""]);
       expect(complete(["accsr", "completion", ""])).toEqual(["bash", "zsh", "fish"]);
