@@ -253,7 +253,10 @@ export async function planPush(
   special.push(...links);
   if (files.length === 0 && !mirrorDir) {
     const err = new NoFilesFoundError(localPath, prefix);
-    if (matcher !== undefined && (await findLocalFiles(p, scanBase)).length > 0) {
+    if (
+      matcher !== undefined &&
+      (await findLocalFiles(p, scanBase, { followSymlinks: ctx.followSymlinks })).length > 0
+    ) {
       // every file was left out by an ignore file: say so, not "no files found"
       err.message =
         `Cannot push "${localPath}": every file it matches is ignored by .accsrignore files (check them, or pass ignoreFiles: false)`;
