@@ -220,6 +220,18 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     help: "also list accsr's own records below the base path (.accsr/: snapshot manifests)",
   },
   "exist-ok": { type: "boolean", help: "succeed when the bucket already exists (default)" },
+  versioning: {
+    type: "boolean",
+    help:
+      "turn on bucket versioning (also on an existing bucket; S3 and S3-compatible, file, memory) so snapshots restore overwritten and deleted objects",
+  },
+  snapshot: {
+    type: "string",
+    placeholder: "NAME",
+    help:
+      "push: record snapshot NAME of the pushed folder after every transfer succeeded; pull: restore snapshot NAME",
+  },
+  message: { type: "string", placeholder: "TEXT", help: "a note stored with the snapshot" },
   "no-exist-ok": { type: "boolean", help: "fail when the bucket already exists" },
   check: {
     type: "boolean",

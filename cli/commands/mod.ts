@@ -13,6 +13,7 @@ import { ls } from "./ls.ts";
 import { pull } from "./pull.ts";
 import { push } from "./push.ts";
 import { rm } from "./rm.ts";
+import { snapshot } from "./snapshot.ts";
 import { status } from "./status.ts";
 import { version } from "./version.ts";
 
@@ -22,11 +23,13 @@ import { version } from "./version.ts";
  * @example
  * ```ts
  * import { COMMANDS } from "./mod.ts";
- * console.log([...COMMANDS.keys()]); // ["push", "pull", "ls", "rm", "create-bucket", "status", "config", "cleanup", "version", "completion"]
+ * console.log([...COMMANDS.keys()]); // ["push", "pull", "ls", "rm", "create-bucket", "snapshot", "status", "config", "cleanup", "version", "completion"]
  * ```
  */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [push, pull, ls, rm, createBucket, status, config, cleanup, version, completion].map((c) => [
+  [push, pull, ls, rm, createBucket, snapshot, status, config, cleanup, version, completion].map((
+    c,
+  ) => [
     c.spec.name,
     c,
   ]),

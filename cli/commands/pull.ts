@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { AccsrError } from "../../errors.ts";
-import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
+import { concurrencyOf, mirrorOptionsOf, patternsOf, UsageError } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { filterOptionsOf } from "../transfer_options.ts";
 import { remotePathArg, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
@@ -38,6 +38,11 @@ export const pull: Command = {
       ".accsrignore ignores (local ones, and those this pull brings) or --include/--exclude",
       "skip, and never accsr's own files (.accsr-*.part, .accsr-meta/, .accsr/, .accsrignore).",
       "--max-delete N refuses the whole transaction when more than N deletions are planned.",
+      "",
+      "--snapshot NAME restores what snapshot NAME recorded below the path (see accsr snapshot):",
+      "planned against the snapshot's MD5s, recorded versions read on a versioned bucket. On an",
+      "unversioned bucket, objects changed or deleted since refuse the whole restore (code",
+      "SNAPSHOT_OBJECT_CHANGED, nothing written). Not combinable with --delete.",
     ].join("\n"),
     args: [{ name: "remote-path", required: true, help: "path below the base path ('.' for all)" }],
     options: [
@@ -56,6 +61,7 @@ export const pull: Command = {
       "min-age",
       "files-from",
       "no-progress",
+      "snapshot",
     ],
     exitCodes: [0, 1, 2, 3, 130],
     storage: true,
@@ -67,6 +73,10 @@ export const pull: Command = {
       ["accsr pull data --force", "also overwrite local files that differ"],
       ["accsr pull data --delete --dry-run", "mirror: see which local files would be deleted"],
       ["accsr pull data --delete --max-delete 20", "then mirror; refused if >20 deletions"],
+      [
+        "accsr pull data --snapshot train-v3 --to /tmp/v3",
+        "restore what snapshot train-v3 recorded",
+      ],
     ],
   },
   async run(ctx: CommandContext): Promise<number> {
@@ -77,6 +87,10 @@ export const pull: Command = {
     const filters = filterOptionsOf(ctx.parsed, ctx.cwd);
     const storage = ctx.storage({ dryRun: ctx.dryRun, missingIsError: true });
     const remotePath = remotePathArg(ctx.parsed.positionals[0]);
+    const snapshot = ctx.option("snapshot");
+    if (snapshot !== undefined && mirror.delete) {
+      throw new UsageError("--snapshot and --delete cannot be combined", ctx.parsed.command);
+    }
     const summary = await storage.pull(remotePath, {
       ...patterns,
       ...mirror,
@@ -86,6 +100,7 @@ export const pull: Command = {
       dryrun: ctx.dryRun,
       localBaseDir,
       signal: ctx.signal,
+      ...(snapshot === undefined ? {} : { snapshot }),
     });
     if (
       remotePath !== "" && summary.matchedSourceFiles.length === 0 &&

@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { MaxDeleteExceededError, SyncConflictError } from "../../errors.ts";
 import type { TransactionSummary } from "../../storage/mod.ts";
-import { concurrencyOf, mirrorOptionsOf, patternsOf } from "../args.ts";
+import { concurrencyOf, mirrorOptionsOf, patternsOf, UsageError } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { filterOptionsOf, followSymlinksOf } from "../transfer_options.ts";
 import { isRefused, mergeSummaries, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
@@ -80,6 +80,7 @@ export const push: Command = {
       "follow-symlinks",
       "no-follow-symlinks",
       "no-progress",
+      "snapshot",
     ],
     exitCodes: [0, 1, 2, 3, 130],
     storage: true,
@@ -98,6 +99,7 @@ export const push: Command = {
       ["accsr push 'results/**/*.csv' --exclude 'results/tmp/'", "a glob, minus a folder"],
       ["accsr push /abs/project/data --local-path-prefix /abs/project", "keys data/…"],
       ["accsr push data --force --json", "overwrite changed files, JSON result"],
+      ["accsr push data --snapshot train-v3", "then record snapshot train-v3 of data"],
     ],
   },
   async run(ctx: CommandContext): Promise<number> {
@@ -109,6 +111,13 @@ export const push: Command = {
     const filters = filterOptionsOf(ctx.parsed, ctx.cwd);
     const followSymlinks = followSymlinksOf(ctx.parsed);
     const paths = ctx.parsed.positionals;
+    const snapshot = ctx.option("snapshot");
+    if (snapshot !== undefined && paths.length > 1) {
+      throw new UsageError(
+        `--snapshot records one folder: pass one path (got ${paths.length})`,
+        ctx.parsed.command,
+      );
+    }
     const storage = ctx.storage({ dryRun: ctx.dryRun });
     const planner = paths.length > 1 && !ctx.dryRun ? ctx.storage({ dryRun: true }) : storage;
     const pushOne = (path: string, dryrun: boolean): Promise<TransactionSummary> =>
@@ -122,6 +131,7 @@ export const push: Command = {
         dryrun,
         localPathPrefix: prefix ?? (isAbsolute(path) ? undefined : ctx.cwd),
         signal: ctx.signal,
+        ...(snapshot === undefined ? {} : { snapshot }),
       });
 
     let summary: TransactionSummary;

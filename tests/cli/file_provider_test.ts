@@ -82,6 +82,7 @@ describe("create-bucket", () => {
         provider: "file",
         location: expect.stringContaining("bkt"),
         exist_ok: false,
+        versioning: false,
       });
     } finally {
       p.tmp.remove();
