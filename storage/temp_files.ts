@@ -14,7 +14,6 @@
 import { randomBytes } from "node:crypto";
 import { unlinkSync } from "node:fs";
 import { readdir, stat, unlink } from "node:fs/promises";
-import { hostname } from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 
@@ -169,24 +168,6 @@ export async function removeStaleTempFiles(
     }
   }
   return removed;
-}
-
-/**
- * A name for the host, for state files that record a pid (a pid only means something on
- * the machine that wrote it).
- *
- * @example
- * ```ts
- * import { hostId } from "./temp_files.ts";
- * console.log(hostId());
- * ```
- */
-export function hostId(): string {
-  try {
-    return hostname();
-  } catch {
-    return "";
-  }
 }
 
 /** Temporary files this process is writing right now. */
