@@ -10,6 +10,8 @@ import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { resolveRemoteHash } from "../../storage/equality.ts";
@@ -26,6 +28,7 @@ import {
   googHashMd5,
   recordedMd5,
 } from "../../storage/remote_md5.ts";
+import { S3Store } from "../../storage/stores/s3.ts";
 import { SyncObject, syncObjectRows } from "../../storage/summary.ts";
 import type { ObjectStore, StoreObject } from "../../storage/stores/types.ts";
 
@@ -425,4 +428,80 @@ describe("display rows", () => {
     ]);
     expect(rows.map((r) => r.status)).toEqual(["cannot compare", "differs"]);
   });
+});
+
+describe("HEAD responses with checksums, through both S3 request paths (recorded headers)", () => {
+  const seen: http.IncomingHttpHeaders[] = [];
+  let headers: Record<string, string> = {};
+  const server = http.createServer((req, res) => {
+    seen.push(req.headers);
+    req.resume();
+    req.once("end", () => {
+      res.writeHead(200, headers);
+      res.end();
+    });
+  });
+  let endpoint = "";
+  let dir = "";
+  let local = { absPath: "", size: 9, md5: "" };
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    dir = await mkdtemp(join(tmpdir(), "accsr-head-"));
+    const content = new TextEncoder().encode("123456789");
+    await writeFile(join(dir, "f"), content);
+    local = { absPath: join(dir, "f"), size: 9, md5: md5(content) };
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const fastPut of [true, false]) {
+    it(`${fastPut ? "lean path" : "SDK path"}: CRC64NVME FULL_OBJECT decides, checksum mode requested`, async () => {
+      const store = new S3Store({
+        bucket: "bkt",
+        endpoint,
+        accessKeyId: "k",
+        secretAccessKey: "s",
+        fastPut,
+        retryBaseDelay: 1,
+      });
+      try {
+        // as AWS answers a HEAD with x-amz-checksum-mode: ENABLED for an AWS CLI v2 upload
+        headers = {
+          "content-length": "9",
+          etag: `"${"a".repeat(32)}-2"`,
+          "last-modified": "Sun, 06 Dec 2026 12:00:00 GMT",
+          "x-amz-checksum-crc64nvme": "rosUhgp5mIg=",
+          "x-amz-checksum-type": "FULL_OBJECT",
+        };
+        seen.length = 0;
+        const head = await store.head("f");
+        expect(head?.checksums).toMatchObject({
+          "x-amz-checksum-crc64nvme": "rosUhgp5mIg=",
+          "x-amz-checksum-type": "FULL_OBJECT",
+        });
+        expect(seen[0]["x-amz-checksum-mode"]).toBe("ENABLED");
+        const remote = { name: "f", size: 9, hash: `${"a".repeat(32)}-2` };
+        expect((await resolveRemoteHash(store, remote, local)).remoteHash).toBe(local.md5);
+        headers["x-amz-checksum-crc64nvme"] = "AAAAAAAAAAE=";
+        const other = await resolveRemoteHash(store, remote, local);
+        expect(other.remoteHash).not.toBe(local.md5);
+        expect(other.uncomparable).toBeUndefined();
+        if (fastPut) {
+          // GCS's XML API: x-goog-hash carries the MD5 (composite objects: crc32c only)
+          headers = {
+            "content-length": "9",
+            etag: '"CJzw6v7G5/oCEAE="',
+            "x-goog-hash": `crc32c=4waSgw==,md5=${b64(local.md5)}`,
+          };
+          expect((await resolveRemoteHash(store, remote, local)).remoteHash).toBe(local.md5);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+  }
 });
