@@ -129,14 +129,19 @@ export async function multipartEtags(
   const prefix = createHash("md5");
   let waiting = 0; // states[waiting…] have not reached the end of their first part
   const fh = await open(absPath, "r");
+  let reading: Promise<{ bytesRead: number }> | undefined;
   try {
-    const buf = Buffer.allocUnsafe(8 * MiB);
+    // two buffers: the next chunk is read while this one is hashed
+    const bufs = [Buffer.allocUnsafe(8 * MiB), Buffer.allocUnsafe(8 * MiB)];
     let pos = 0; // file offset of the chunk's first byte
-    for (;;) {
+    reading = fh.read(bufs[0], 0, bufs[0].length, pos);
+    for (let n = 0;; n++) {
       signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const { bytesRead }: { bytesRead: number } = await reading;
       if (bytesRead === 0) break;
-      const chunk = buf.subarray(0, bytesRead);
+      const chunk = bufs[n % 2].subarray(0, bytesRead);
+      const next = bufs[(n + 1) % 2];
+      reading = fh.read(next, 0, next.length, pos + bytesRead);
       // 1. the shared prefix, cut at each first-part boundary inside this chunk
       let off = 0;
       while (waiting < states.length && states[waiting].partSize <= pos + chunk.length) {
@@ -182,6 +187,7 @@ export async function multipartEtags(
     }
     return result;
   } finally {
+    await reading?.catch(() => {}); // a read still in flight (abort, error)
     await fh.close();
   }
 }

@@ -59,12 +59,12 @@ try {
   await time("multipart ETag, 1 candidate (8 MiB)", () => multipartEtags(file, [8 * MiB]));
   const c3 = partSizeCandidates(size, Math.ceil(size / (7 * MiB)));
   await time(
-    `multipart ETags, ${c3.length} candidates (7 MiB parts)`,
+    `multipart ETags, ${c3.length} candidate(s) (7 MiB parts)`,
     () => multipartEtags(file, c3),
   );
   const c16 = partSizeCandidates(size, 2);
   await time(
-    `multipart ETags, ${c16.length} candidates (2 parts, worst)`,
+    `multipart ETags, ${c16.length} candidate(s) (2 parts, worst)`,
     () => multipartEtags(file, c16),
   );
   await time("CRC64NVME (full-object checksum)", () => checksumOfFile("crc64nvme", file));
