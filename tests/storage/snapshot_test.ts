@@ -7,7 +7,10 @@ import { expect } from "expect";
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { bucketKeys, describeEachProvider, listTree, writeTree } from "./_providers.ts";
+import { StorageError } from "../../errors.ts";
+import { RemoteStorage } from "../../storage/mod.ts";
+import { HookedStore } from "../reliability/_helpers.ts";
+import { bucketKeys, describeEachProvider, listTree, QUIET, writeTree } from "./_providers.ts";
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 
@@ -233,5 +236,40 @@ describeEachProvider("snapshots", (env) => {
     await expect(storage.push("data", { localPathPrefix: local, snapshot: "s1" })).rejects
       .toMatchObject({ code: "SNAPSHOT_EXISTS" });
     expect(await bucketKeys(storage)).not.toContain("data/c.txt");
+  });
+  it("push --snapshot records none when a transfer fails or the push is interrupted", async () => {
+    const base = await env.storage();
+    const local = await env.tempDir();
+    await writeTree(join(local, "data"), { "a.txt": "a", "b.txt": "b" });
+    const hooked = new HookedStore(await base.store(), {
+      beforePut: (key) =>
+        key.endsWith("b.txt")
+          ? Promise.reject(new StorageError("injected", { code: "STORAGE_ERROR" }))
+          : Promise.resolve(),
+    });
+    const failing = new RemoteStorage(env.config(), { store: hooked, events: QUIET });
+    await expect(failing.push("data", { localPathPrefix: local, snapshot: "s" })).rejects
+      .toThrow();
+    await expect(base.getSnapshot("s")).rejects.toMatchObject({ code: "SNAPSHOT_NOT_FOUND" });
+    const controller = new AbortController();
+    const aborting = new RemoteStorage(env.config(), {
+      store: new HookedStore(await base.store(), {
+        beforePut: () => {
+          controller.abort();
+          return Promise.resolve();
+        },
+      }),
+      events: QUIET,
+    });
+    await expect(
+      aborting.push("data", { localPathPrefix: local, snapshot: "s", signal: controller.signal }),
+    ).rejects.toThrow();
+    await expect(base.getSnapshot("s")).rejects.toMatchObject({ code: "SNAPSHOT_NOT_FOUND" });
+    // the same push succeeding records it
+    await base.push("data", { localPathPrefix: local, snapshot: "s", force: true });
+    expect((await base.getSnapshot("s")).files.map((f) => f.key)).toEqual([
+      "data/a.txt",
+      "data/b.txt",
+    ]);
   });
 });
