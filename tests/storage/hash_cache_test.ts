@@ -160,10 +160,16 @@ describe("hash cache", () => {
       events: {},
     });
     await storage.createBucket();
-    const filesBefore = (await cacheFiles()).length;
+    const filesBefore = new Set(await cacheFiles());
     await storage.push(tree, { localPathPrefix: src });
     await storage.push(join(src, "other"), { localPathPrefix: src });
-    expect((await cacheFiles()).length).toBe(filesBefore + 2); // data/ and other/
+    // one file named after each tree (data/ and other/); other test files running in parallel
+    // share the process environment, so files of their trees may appear here too
+    const treeFile = (t: string) =>
+      `${createHash("sha1").update(t).digest("hex").slice(0, 32)}.tsv`;
+    const added = (await cacheFiles()).filter((n) => !filesBefore.has(n));
+    expect(added).toEqual(expect.arrayContaining([treeFile(tree), treeFile(join(src, "other"))]));
+    expect(added.filter((n) => n.startsWith(treeFile(src).slice(0, 32)))).toEqual([]); // not one for src/
     const misses = hashCacheMisses();
     const noop = await storage.push(tree, { localPathPrefix: src });
     expect(noop.filesToSync.length).toBe(0);
