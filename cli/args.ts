@@ -177,6 +177,12 @@ export const COMMAND_OPTIONS: Record<string, OptionSpec> = {
     type: "boolean",
     help: "do not read .accsrignore files (gitignore syntax; by default they are honoured)",
   },
+  bwlimit: {
+    type: "string",
+    placeholder: "RATE",
+    help:
+      "cap the total transfer rate of the run, in bytes/s: 500K, 8M, 1G (binary units, as rclone)",
+  },
   "follow-symlinks": {
     type: "boolean",
     short: "L",

@@ -119,3 +119,29 @@ export function followSymlinksOf(parsed: ParsedCommand): boolean | undefined {
   }
   return yes ? true : no ? false : undefined;
 }
+
+/**
+ * `--bwlimit RATE` as the library's `bandwidthLimit` (bytes/s); `undefined` without it. A
+ * bad or zero rate is a usage error naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { bandwidthLimitOf } from "./transfer_options.ts";
+ * import { type ParsedCommand, parseCommandLine } from "./args.ts";
+ * import { COMMAND_SPECS } from "./commands/mod.ts";
+ * const p = parseCommandLine(["push", "data", "--bwlimit", "8M"], COMMAND_SPECS) as ParsedCommand;
+ * console.log(bandwidthLimitOf(p)); // 8388608
+ * ```
+ */
+export function bandwidthLimitOf(parsed: ParsedCommand): number | undefined {
+  const raw = parsed.values.bwlimit as string | undefined;
+  if (raw === undefined) return undefined;
+  const rate = parseSize(raw.replace(/\/s$/i, ""), "--bwlimit", parsed.command);
+  if (rate <= 0) {
+    throw new UsageError(
+      `invalid --bwlimit "${raw}": expected a positive rate, like 500K, 8M or 1G (bytes/s)`,
+      parsed.command,
+    );
+  }
+  return rate;
+}

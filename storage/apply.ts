@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { BandwidthLimiter } from "./bandwidth.ts";
 import { createHash } from "node:crypto";
 import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
@@ -54,6 +55,8 @@ export interface ApplyOptions {
    * @default {5}
    */
   maxAttempts?: number;
+  /** The run's shared rate limit (`bandwidthLimit`), passed to every put and get. */
+  bandwidth?: BandwidthLimiter;
 }
 
 /** Per-transaction state shared by the transfers. */
@@ -224,6 +227,7 @@ async function upload(
       partMd5s,
       signal: o.signal,
       onProgress: (n) => o.events.bytes?.(n),
+      ...(o.bandwidth === undefined ? {} : { bandwidth: o.bandwidth }),
     });
   let stored: StoreObject;
   try {
@@ -339,6 +343,7 @@ async function verifiedGet(
     try {
       const got = await o.store.get(remote.name, tmp, {
         signal: o.signal,
+        ...(o.bandwidth === undefined ? {} : { bandwidth: o.bandwidth }),
         ...(remote.versionId === undefined ? {} : { versionId: remote.versionId }),
         // a corrupt resumed download is fetched anew
         resumeEtag: attempt === 1 ? resume.resumeEtag : undefined,
@@ -556,6 +561,7 @@ async function applyPlanned(
     files: total,
     bytes: summary.sizeFilesToSync(),
     force: o.force,
+    ...(o.bandwidth === undefined ? {} : { bandwidthLimit: o.bandwidth.rate }),
   });
   let warned = false;
   const warnOnce = (m: string) => {

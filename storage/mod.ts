@@ -71,6 +71,7 @@ export {
 export type { Snapshot, SnapshotFile } from "./snapshots.ts";
 export type { PathPattern } from "./patterns.ts";
 export { parseFilesFrom } from "./filters.ts";
+export { BandwidthLimiter } from "./bandwidth.ts";
 export type { TransferFilters } from "./filters.ts";
 export { createStore } from "./stores/create.ts";
 export { FileStore } from "./stores/fs.ts";

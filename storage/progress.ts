@@ -24,7 +24,14 @@ export interface SyncEvents {
   log?(level: "info" | "warn", message: string): void;
   /** Transfers begin. */
   transferStart?(
-    info: { direction: SyncDirection; files: number; bytes: number; force: boolean },
+    info: {
+      direction: SyncDirection;
+      files: number;
+      bytes: number;
+      force: boolean;
+      /** The run's cap in bytes/s (`bandwidthLimit`), when set. */
+      bandwidthLimit?: number;
+    },
   ): void;
   /** One file's transfer begins. */
   fileStart?(obj: SyncObject, index: number, total: number): void;
@@ -186,7 +193,13 @@ export function defaultReporter(options: DefaultReporterOptions): SyncEvents {
   // the bar library is loaded only when a bar will be drawn (it costs start-up time); a
   // transfer that starts before it is loaded gets its bar as soon as it is
   let lib: typeof cliProgressTypes | undefined;
-  type Start = { direction: string; bytes: number; force: boolean; files: number };
+  type Start = {
+    direction: string;
+    bytes: number;
+    force: boolean;
+    files: number;
+    bandwidthLimit?: number;
+  };
   let pending: Start | undefined;
   let current: Start | undefined;
   const payload = () => {
@@ -195,7 +208,10 @@ export function defaultReporter(options: DefaultReporterOptions): SyncEvents {
       done: readableSize(done),
       all: readableSize(current?.bytes ?? 0),
       files: `${filesDone}/${current?.files ?? 0} files`,
-      rate: seconds > 0.2 ? `${readableSize(Math.round(done / seconds))}/s` : "-",
+      rate: (seconds > 0.2 ? `${readableSize(Math.round(done / seconds))}/s` : "-") +
+        (current?.bandwidthLimit === undefined
+          ? ""
+          : ` (limit ${readableSize(current.bandwidthLimit)}/s)`),
     };
   };
   const draw = (p: Start) => {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BandwidthLimiter } from "./bandwidth.ts";
 import { checkFilters, type TransferFilters } from "./filters.ts";
 import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
@@ -91,6 +92,11 @@ export interface RemoteStorageOptions {
  * ```
  */
 export interface PushOptions extends TransferFilters {
+  /**
+   * Total transfer rate of this push in bytes/s, shared fairly by its parallel transfers
+   * (uploads on every store; a one-request upload is paced per object). @default {unlimited}
+   */
+  bandwidthLimit?: number;
   /** Folder the path is relative to (keys are relative to it too). */
   localPathPrefix?: string;
   /** Overwrite remote files whose MD5 differs. @default {false} */
@@ -146,6 +152,11 @@ export interface PushOptions extends TransferFilters {
  * ```
  */
 export interface PullOptions extends TransferFilters {
+  /**
+   * Total transfer rate of this pull in bytes/s, shared fairly by its parallel downloads.
+   * @default {unlimited}
+   */
+  bandwidthLimit?: number;
   /** Folder the remote tree (below the base path) is mirrored into. @default {process.cwd()} */
   localBaseDir?: string;
   /** Overwrite local files whose MD5 differs. @default {false} */
@@ -411,7 +422,7 @@ export class RemoteStorage {
   #apply(
     summary: TransactionSummary,
     ctx: PlanContext,
-    o: { force?: boolean; dryrun?: boolean; signal?: AbortSignal },
+    o: { force?: boolean; dryrun?: boolean; signal?: AbortSignal; bandwidthLimit?: number },
   ): Promise<TransactionSummary> {
     if (
       summary.syncDirection === "push" && this.#normalized.plainEtags &&
@@ -438,6 +449,9 @@ export class RemoteStorage {
       hashCache: ctx.hashCache,
       mirrorRoot: ctx.mirrorRoot,
       maxAttempts: this.#normalized.maxAttempts,
+      ...(o.bandwidthLimit === undefined
+        ? {}
+        : { bandwidth: new BandwidthLimiter(o.bandwidthLimit) }),
     });
   }
 

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { AccsrError } from "../../errors.ts";
 import { concurrencyOf, mirrorOptionsOf, patternsOf, UsageError } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
-import { filterOptionsOf } from "../transfer_options.ts";
+import { bandwidthLimitOf, filterOptionsOf } from "../transfer_options.ts";
 import { remotePathArg, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
 /**
@@ -43,6 +43,13 @@ export const pull: Command = {
       "planned against the snapshot's MD5s, recorded versions read on a versioned bucket. On an",
       "unversioned bucket, objects changed or deleted since refuse the whole restore (code",
       "SNAPSHOT_OBJECT_CHANGED, nothing written). Not combinable with --delete.",
+      "",
+      "Filters (as rclone; the keys the regexes see): --max-size/--min-size SIZE (bytes or 500K,",
+      "8M, 1G: binary units), --max-age/--min-age DURATION (30m, 24h, 7d; the remote",
+      "LastModified), --files-from FILE (one path per line, # comments). Skipped objects are",
+      'listed in --json "skipped_source_files" with a "skip_reason"; --delete never deletes them.',
+      "--bwlimit RATE caps the total download rate of the run (bytes/s: 500K, 8M, 1G), shared",
+      "by the parallel downloads; the progress bar shows the cap.",
     ].join("\n"),
     args: [{ name: "remote-path", required: true, help: "path below the base path ('.' for all)" }],
     options: [
@@ -60,6 +67,7 @@ export const pull: Command = {
       "max-age",
       "min-age",
       "files-from",
+      "bwlimit",
       "no-progress",
       "snapshot",
     ],
@@ -71,6 +79,7 @@ export const pull: Command = {
       ["accsr pull . --to /tmp/copy", "everything below the base path, into /tmp/copy"],
       ["accsr pull data --include 'data/2024' --dry-run", "the plan for a subset"],
       ["accsr pull data --force", "also overwrite local files that differ"],
+      ["accsr pull data --max-age 7d --bwlimit 8M", "last week's files, at most 8 MiB/s"],
       ["accsr pull data --delete --dry-run", "mirror: see which local files would be deleted"],
       ["accsr pull data --delete --max-delete 20", "then mirror; refused if >20 deletions"],
       [
@@ -85,6 +94,7 @@ export const pull: Command = {
     const concurrency = concurrencyOf(ctx.parsed);
     const mirror = mirrorOptionsOf(ctx.parsed);
     const filters = filterOptionsOf(ctx.parsed, ctx.cwd);
+    const bandwidthLimit = bandwidthLimitOf(ctx.parsed);
     const storage = ctx.storage({ dryRun: ctx.dryRun, missingIsError: true });
     const remotePath = remotePathArg(ctx.parsed.positionals[0]);
     const snapshot = ctx.option("snapshot");
@@ -95,6 +105,7 @@ export const pull: Command = {
       ...patterns,
       ...mirror,
       ...filters,
+      ...(bandwidthLimit === undefined ? {} : { bandwidthLimit }),
       concurrency,
       force: ctx.force,
       dryrun: ctx.dryRun,

@@ -8,7 +8,7 @@ import { MaxDeleteExceededError, SyncConflictError } from "../../errors.ts";
 import type { TransactionSummary } from "../../storage/mod.ts";
 import { concurrencyOf, mirrorOptionsOf, patternsOf, UsageError } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
-import { filterOptionsOf, followSymlinksOf } from "../transfer_options.ts";
+import { bandwidthLimitOf, filterOptionsOf, followSymlinksOf } from "../transfer_options.ts";
 import { isRefused, mergeSummaries, reportTransaction, TRANSACTION_JSON } from "./_transaction.ts";
 
 /**
@@ -55,6 +55,8 @@ export const push: Command = {
       "8M, 1G: binary units), --max-age/--min-age DURATION (30m, 24h, 7d; the file's mtime),",
       "--files-from FILE (one path per line, # comments). Skipped files are listed in --json",
       '"skipped_source_files" with a "skip_reason"; --delete never deletes them.',
+      "--bwlimit RATE caps the total upload rate of the run (bytes/s: 500K, 8M, 1G), shared by",
+      "the parallel uploads; the progress bar shows the cap.",
     ].join("\n"),
     args: [{
       name: "path",
@@ -77,6 +79,7 @@ export const push: Command = {
       "max-age",
       "min-age",
       "files-from",
+      "bwlimit",
       "follow-symlinks",
       "no-follow-symlinks",
       "no-progress",
@@ -109,6 +112,7 @@ export const push: Command = {
     const concurrency = concurrencyOf(ctx.parsed);
     const mirror = mirrorOptionsOf(ctx.parsed);
     const filters = filterOptionsOf(ctx.parsed, ctx.cwd);
+    const bandwidthLimit = bandwidthLimitOf(ctx.parsed);
     const followSymlinks = followSymlinksOf(ctx.parsed);
     const paths = ctx.parsed.positionals;
     const snapshot = ctx.option("snapshot");
@@ -125,6 +129,7 @@ export const push: Command = {
         ...patterns,
         ...mirror,
         ...filters,
+        ...(bandwidthLimit === undefined ? {} : { bandwidthLimit }),
         ...(followSymlinks === undefined ? {} : { followSymlinks }),
         concurrency,
         force: ctx.force,

@@ -32,6 +32,7 @@
  * @module
  */
 
+import { takeAll } from "../bandwidth.ts";
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -581,6 +582,8 @@ export class AzureBlobStore implements ObjectStore {
     options: PutOptions,
   ): Promise<{ etag?: string; lastModified?: Date }> {
     let reported = 0;
+    // one request: its bytes are taken from the run's rate before it is sent
+    await takeAll(options.bandwidth, data.byteLength, options.signal);
     // `transactionalContentMD5` (Content-MD5: the service checks the body against it, 400 on
     // mismatch) is honoured by BlockBlobClient.upload at run time but missing from its types.
     const uploadOptions: BlockBlobUploadOptions & { transactionalContentMD5?: Uint8Array } = {
@@ -700,6 +703,7 @@ export class AzureBlobStore implements ObjectStore {
           }
           if (filled !== length) throw this.#changed(key, path, size, offset + filled);
         }
+        await options.bandwidth?.take(length, options.signal);
         whole?.update(buf);
         const blockId = Buffer.from(`${idPrefix}-${String(index).padStart(6, "0")}`).toString(
           "base64",
@@ -796,7 +800,9 @@ export class AzureBlobStore implements ObjectStore {
           hash.update(chunk);
           size += chunk.length;
           options.onProgress?.(chunk.length);
-          callback(null, chunk);
+          if (options.bandwidth === undefined) callback(null, chunk);
+          else {options.bandwidth.take(chunk.length, signal).then(() =>
+              callback(null, chunk), callback);}
         },
       });
       const source = response.readableStreamBody ?? Readable.from([]);

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { takeAll } from "../bandwidth.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import type { Dirent, Stats } from "node:fs";
@@ -365,6 +366,7 @@ export class FileStore implements ObjectStore {
       if ("data" in body) {
         options.signal?.throwIfAborted();
         hash.update(body.data);
+        await takeAll(options.bandwidth, body.data.byteLength, options.signal);
         await writeFile(tmp, body.data, { signal: options.signal });
         options.onProgress?.(body.data.byteLength);
       } else {
@@ -374,7 +376,13 @@ export class FileStore implements ObjectStore {
             transform(chunk: Uint8Array, _enc, cb) {
               hash.update(chunk);
               options.onProgress?.(chunk.byteLength);
-              cb(null, chunk);
+              if (options.bandwidth === undefined) cb(null, chunk);
+              else {
+                options.bandwidth.take(chunk.byteLength, options.signal).then(
+                  () => cb(null, chunk),
+                  cb,
+                );
+              }
             },
           }),
           createWriteStream(tmp),
@@ -475,7 +483,13 @@ export class FileStore implements ObjectStore {
             hash.update(chunk);
             size += chunk.byteLength;
             options.onProgress?.(chunk.byteLength);
-            cb(null, chunk);
+            if (options.bandwidth === undefined) cb(null, chunk);
+            else {
+              options.bandwidth.take(chunk.byteLength, options.signal).then(
+                () => cb(null, chunk),
+                cb,
+              );
+            }
           },
         }),
         createWriteStream(destinationPath),

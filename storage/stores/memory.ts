@@ -219,6 +219,12 @@ export class MemoryStore implements ObjectStore {
         );
       }
     }
+    if (options.bandwidth !== undefined) {
+      // "sent" at the run's rate, in chunks as a network store would
+      for (let offset = 0; offset < data.byteLength; offset += CHUNK) {
+        await options.bandwidth.take(Math.min(CHUNK, data.byteLength - offset), options.signal);
+      }
+    }
     this.#checkSignal("put", what, options.signal, key);
     const objects = this.#objects("put", what);
     const etag = md5Hex(data);
@@ -300,6 +306,7 @@ export class MemoryStore implements ObjectStore {
         this.#checkSignal("get", what, options.signal, key);
         const chunk = data.subarray(offset, Math.min(offset + CHUNK, data.byteLength));
         hash.update(chunk);
+        await options.bandwidth?.take(chunk.byteLength, options.signal);
         await out.write(chunk);
         options.onProgress?.(chunk.byteLength);
       }

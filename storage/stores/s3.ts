@@ -17,6 +17,7 @@
  * @module
  */
 
+import { takeAll } from "../bandwidth.ts";
 import { Buffer } from "node:buffer";
 import { createHash, type Hash } from "node:crypto";
 import { digestFile } from "../../hashing/md5.ts";
@@ -631,6 +632,7 @@ export class S3Store implements ObjectStore {
         t.expected = rangeTotal(headers.contentRange) ?? headers.size;
         t.expectedMd5 = this.#objectMd5(headers);
         for await (const chunk of body) {
+          await options.bandwidth?.take(chunk.byteLength, options.signal);
           t.hash.update(chunk);
           await file.write(chunk, 0, chunk.byteLength, t.size);
           t.size += chunk.byteLength;
@@ -919,6 +921,12 @@ export class S3Store implements ObjectStore {
   ): Promise<StoreObject> {
     const md5 = options.md5.toLowerCase();
     const ops = await this.#ops();
+    // one request: its bytes are taken from the run's rate before it is sent
+    await takeAll(
+      options.bandwidth,
+      data instanceof Uint8Array ? data.byteLength : data.size,
+      options.signal,
+    );
     const send = (ifMatch: string | undefined): Promise<string> =>
       ops.put({
         key,
@@ -1101,6 +1109,7 @@ export class S3Store implements ObjectStore {
           if (bytesRead === 0) throw this.#changedError(ctx, path, size);
           filled += bytesRead;
         }
+        await options.bandwidth?.take(length, options.signal);
         let etag;
         try {
           etag = await ops.uploadPart(key, id, i + 1, body, hexToBase64(partHashes[i]), poolSignal);

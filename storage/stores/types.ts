@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { BandwidthLimiter } from "../bandwidth.ts";
 
 /**
  * One object as a store lists it.
@@ -88,6 +89,8 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Called with the number of bytes sent since the previous call. */
   onProgress?: (bytes: number) => void;
+  /** Shared rate limit of the run (`bandwidthLimit`): the store takes each chunk from it. */
+  bandwidth?: BandwidthLimiter;
   /**
    * The MD5 of every part of a path body, computed in the same read as `md5` (see
    * {@linkcode ObjectStore.uploadPartSize}). A store whose part size matches sends them as
@@ -110,6 +113,8 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** Called with the number of bytes received since the previous call. */
   onProgress?: (bytes: number) => void;
+  /** Shared rate limit of the run (`bandwidthLimit`): the store takes each chunk from it. */
+  bandwidth?: BandwidthLimiter;
   /**
    * Resume: when `destinationPath` already holds the first bytes of the object and its ETag
    * is still this one, fetch only the rest (ranged GET with `If-Match`; the MD5 covers the
