@@ -10,10 +10,11 @@ import type { BandwidthLimiter } from "./bandwidth.ts";
 import { createHash } from "node:crypto";
 import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
-import { AccsrError, MaxDeleteExceededError, StorageError, SyncConflictError } from "../errors.ts";
+import { AccsrError, StorageError, SyncConflictError } from "../errors.ts";
 import { digestFile, md5Bytes } from "../hashing/md5.ts";
 import { localDiskFailure } from "./local_errors.ts";
 import { toRemoteObject } from "./plan.ts";
+import { names, refuseIfConflicting } from "./refusal.ts";
 import { runPool } from "./pool.ts";
 import { readableSize, type SyncEvents } from "./progress.ts";
 import { type RemoteObject, SyncObject, type TransactionSummary } from "./summary.ts";
@@ -86,80 +87,7 @@ function resumeToken(remote: RemoteObject): string | undefined {
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 
-function names(list: readonly string[]): string {
-  const shown = list.slice(0, 10).join(", ");
-  return list.length > 10 ? `${shown}, … (${list.length - 10} more)` : shown;
-}
-
-/**
- * Throws the `SyncConflictError` a real run of this summary would meet, if any.
- *
- * @example
- * ```ts
- * import { refuseIfConflicting } from "./apply.ts";
- * import { TransactionSummary } from "accsr/storage";
- * refuseIfConflicting(new TransactionSummary("push"), false); // nothing to refuse
- * ```
- */
-export function refuseIfConflicting(summary: TransactionSummary, force: boolean): void {
-  const dir = summary.syncDirection ?? "sync";
-  if (summary.hasUnresolvableCollisions) {
-    const entries = Object.entries(summary.unresolvableCollisions);
-    const detail = entries.map(([name, v]) =>
-      typeof v === "string"
-        ? `${name} (${v})`
-        : `${name} (remote objects below it: ${
-          (v as RemoteObject[]).map((o) => o.name).slice(0, 3).join(", ")
-        })`
-    );
-    throw new SyncConflictError(
-      `Cannot ${dir}: ${entries.length} name(s) collide, nothing was transferred (force cannot resolve this; run a dry run and inspect the summary): ${
-        names(detail)
-      }`,
-      entries.map(([n]) => n),
-      { summary },
-    );
-  }
-  if (summary.requiresForce && !force) {
-    const affected = summary.onTargetNeqMd5.map((o) => o.name);
-    const uncomparable = summary.uncomparableFiles;
-    const differing = affected.length - uncomparable.length;
-    const what = [
-      ...(differing > 0 ? [`${differing} file(s) differ`] : []),
-      ...(uncomparable.length > 0
-        ? [
-          `${uncomparable.length} file(s) cannot be compared (${
-            uncomparable[0].uncomparable
-          }; force replaces ${
-            dir === "push" ? "them with uploads whose MD5 is recorded" : "the local files"
-          })`,
-        ]
-        : []),
-    ].join(" and ");
-    throw new SyncConflictError(
-      `Cannot ${dir}: ${what} on the ${
-        dir === "push" ? "remote" : "local side"
-      } and force is false, nothing was transferred (pass force to overwrite, or run a dry run to inspect): ${
-        names(affected)
-      }`,
-      affected,
-      { summary },
-    );
-  }
-  if (summary.exceedsMaxDelete) {
-    const doomed = summary.filesToDelete.map((o) =>
-      dir === "push" ? o.name : o.localPath ?? o.name
-    );
-    throw new MaxDeleteExceededError(
-      `Cannot ${dir}: ${doomed.length} deletion(s) planned, more than the limit of ${summary.maxDelete}; nothing was transferred and nothing deleted (raise the limit after checking the dry run): ${
-        names(doomed)
-      }`,
-      summary.filesToDelete.map((o) => o.name),
-      summary.maxDelete!,
-      { summary },
-    );
-  }
-}
+export { refuseIfConflicting };
 
 async function upload(
   obj: SyncObject,

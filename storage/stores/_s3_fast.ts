@@ -16,7 +16,7 @@ import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
-import { BODY_CHUNK, idleTimeoutError, IdleWatch, tapped } from "./_idle.ts";
+import { idleTimeoutError, IdleWatch, tapped } from "./_idle.ts";
 import { createReadStream } from "node:fs";
 import {
   type BodyConsumer,
@@ -28,14 +28,27 @@ import {
   type RangeRequest,
   type S3Ops,
 } from "./_s3_ops.ts";
-import { checksumHeaders } from "../remote_md5.ts";
-import { childText, type ListPage, parseListObjectsV2, parseXml } from "./_s3_xml.ts";
+import { childText, type ListPage, parseListObjectsV2 } from "./_s3_xml.ts";
 import {
   parseListParts,
   parseListUploads,
   type PartsPage,
   type UploadsPage,
 } from "./_s3_multipart.ts";
+import {
+  abortError,
+  addMetadata,
+  canonicalQuery,
+  encodeRfc3986,
+  escapeXml,
+  objectHeaders,
+  prematureClose,
+  readAll,
+  s3Error,
+  sleep,
+  writeBody,
+  xmlResult,
+} from "./_s3_http.ts";
 
 /**
  * Static credentials for signing. Kept by the caller in a private field.
@@ -556,159 +569,4 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 
 function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac("sha256", key).update(data).digest();
-}
-
-/** RFC 3986 encoding (everything but `A-Z a-z 0-9 - _ . ~`), as SigV4 wants it. */
-function encodeRfc3986(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** The SigV4 canonical query string, which is also what is sent. */
-function canonicalQuery(query: Record<string, string | undefined> | undefined): string {
-  if (query === undefined) return "";
-  const pairs: string[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined) pairs.push(`${encodeRfc3986(name)}=${encodeRfc3986(value)}`);
-  }
-  return pairs.sort().join("&");
-}
-
-function addMetadata(headers: Record<string, string>, metadata?: Record<string, string>) {
-  for (const [name, value] of Object.entries(metadata ?? {})) {
-    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
-  }
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** The root of an XML answer; an `<Error>` inside a 200 (S3 does that) is thrown. */
-function xmlResult(res: { status: number; headers: http.IncomingHttpHeaders; body: Buffer }) {
-  const text = res.body.toString("utf8");
-  const root = parseXml(text);
-  if (root.name === "Error") throw s3Error(res.status, text, res.headers);
-  return root;
-}
-
-function objectHeaders(h: http.IncomingHttpHeaders): ObjectHeaders {
-  const text = (v: string | string[] | undefined) => typeof v === "string" ? v : undefined;
-  const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(h)) {
-    if (name.startsWith("x-amz-meta-") && typeof value === "string") {
-      metadata[name.slice(11)] = value;
-    }
-  }
-  const modified = text(h["last-modified"]);
-  const parts = text(h["x-amz-mp-parts-count"]);
-  return {
-    etag: text(h.etag),
-    size: h["content-length"] === undefined ? undefined : Number(h["content-length"]),
-    lastModified: modified === undefined ? undefined : new Date(modified),
-    metadata,
-    sseCustomerAlgorithm: text(h["x-amz-server-side-encryption-customer-algorithm"]),
-    serverSideEncryption: text(h["x-amz-server-side-encryption"]),
-    partsCount: parts === undefined ? undefined : Number(parts),
-    contentRange: text(h["content-range"]),
-    checksums: checksumHeaders(h),
-    versionId: text(h["x-amz-version-id"]),
-  };
-}
-
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-}
-
-/**
- * Writes the body in pieces, honouring back-pressure; each piece the socket takes counts as
- * progress (a stalled upload stops taking pieces, so its idle time is measured exactly).
- */
-function writeBody(req: http.ClientRequest, body: Uint8Array | undefined, touch: () => void) {
-  if (body === undefined || body.byteLength <= BODY_CHUNK) {
-    req.end(body, touch);
-    return;
-  }
-  let offset = 0;
-  const next = () => {
-    touch();
-    while (offset < body.byteLength) {
-      const end = Math.min(offset + BODY_CHUNK, body.byteLength);
-      const ok = req.write(body.subarray(offset, end), touch);
-      offset = end;
-      if (!ok) {
-        req.once("drain", next);
-        return;
-      }
-    }
-    req.end(touch);
-  };
-  next();
-}
-
-/** An error shaped like the SDK's: `name` = S3 code from the error XML, `$metadata`. */
-function s3Error(status: number, body: string, headers: http.IncomingHttpHeaders): Error {
-  let code: string | undefined;
-  let message: string | undefined;
-  try {
-    const root = parseXml(body);
-    if (root.name === "Error") {
-      code = childText(root, "Code") || undefined;
-      message = childText(root, "Message") || undefined;
-    }
-  } catch {
-    // no XML (HEAD has no body): the status decides
-  }
-  code ??= status === 404
-    ? "NotFound"
-    : status === 403
-    ? "Forbidden"
-    : status === 412
-    ? "PreconditionFailed"
-    : `HTTP${status}`;
-  return Object.assign(new Error(message ?? code), {
-    name: code,
-    Code: code,
-    $metadata: {
-      httpStatusCode: status,
-      requestId: headers["x-amz-request-id"] as string | undefined,
-    },
-  });
-}
-
-/** A body that ends early is a dropped connection (worth a retry), whatever the stream says. */
-function prematureClose(error: unknown): unknown {
-  const code = (error as { code?: string } | undefined)?.code;
-  return code === "ERR_STREAM_PREMATURE_CLOSE"
-    ? Object.assign(new Error("the connection closed before the answer ended"), {
-      code: "ECONNRESET",
-      cause: error,
-    })
-    : error;
-}
-
-function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error("The operation was aborted"), {
-    name: "AbortError",
-    cause: signal.reason,
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError(signal));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal!));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -34,9 +34,9 @@
 
 import { takeAll } from "../bandwidth.ts";
 import { Buffer } from "node:buffer";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import { Readable, Transform } from "node:stream";
@@ -67,17 +67,21 @@ import type {
 import { type AzureConnection, resolveAzureConnection } from "./_azure_connection.ts";
 import { azureErrorCode, azureStatus, toStorageError } from "./_azure_errors.ts";
 import { decodeMetadata, encodeMetadata } from "./_azure_metadata.ts";
-
-const MiB = 1024 * 1024;
-/** Azure's limit on the number of blocks of a block blob. */
-const MAX_BLOCKS = 50_000;
-/** Azure's limit on one staged block (service version 2019-12-12 and later). */
-const MAX_BLOCK_SIZE = 4000 * MiB;
-/** Azure's limit on a one-shot Put Blob (service version 2019-12-12 and later). */
-const MAX_SINGLE_SHOT = 5000 * MiB;
-const DELETE_CONCURRENCY = 16;
-/** Azure's limit on the sub-requests of one Blob Batch request. */
-const BATCH_SIZE = 256;
+import { putStaged, type StagedEnv } from "./_azure_upload.ts";
+import { deleteBlobs } from "./_azure_delete.ts";
+import {
+  azureKeyProblem,
+  isFolderMarker,
+  MAX_BLOCK_SIZE,
+  MAX_BLOCKS,
+  MAX_SINGLE_SHOT,
+  md5FromMetadata,
+  md5Hex,
+  MiB,
+  positiveInt,
+  quote,
+  unquote,
+} from "./_azure_util.ts";
 
 /**
  * Options of {@linkcode AzureBlobStore}. Give either `accountName` (+ `accountKey` or
@@ -132,92 +136,6 @@ export interface AzureBlobStoreOptions {
    * @default 4
    */
   concurrency?: number;
-}
-
-/**
- * Why Azure cannot hold a blob of exactly this name, or `undefined`. The client resolves `.`
- * and `..` path segments before the request is sent, and the service stores `\` as `/`, so
- * such a key would silently address another blob ("a/./b" is "a/b", "ns/../x" is "x").
- */
-function azureKeyProblem(key: string): string | undefined {
-  if (typeof key !== "string" || key === "") return "is empty";
-  if (key.includes("\\")) return 'contains a backslash, which Azure stores as "/"';
-  if (key.split("/").some((s) => s === "." || s === "..")) {
-    return 'has a "." or ".." segment, which would address another blob';
-  }
-  return undefined;
-}
-
-/** Lower-case hex of a base64/bytes MD5, when it is one. */
-function md5Hex(bytes: Uint8Array | undefined): string | undefined {
-  if (bytes === undefined || bytes.length !== 16) return undefined;
-  return Buffer.from(bytes).toString("hex");
-}
-
-function isFolderMarker(metadata: Record<string, string> | undefined): boolean {
-  if (metadata === undefined) return false;
-  return Object.entries(metadata).some(([k, v]) =>
-    k.toLowerCase() === "hdi_isfolder" && v.toLowerCase() === "true"
-  );
-}
-
-function md5FromMetadata(metadata: Record<string, string> | undefined): string | undefined {
-  if (metadata === undefined) return undefined;
-  for (const [k, v] of Object.entries(metadata)) {
-    if (k.toLowerCase() === "md5" && /^[0-9a-fA-F]{32}$/.test(v)) return v.toLowerCase();
-  }
-  return undefined;
-}
-
-function unquote(etag: string | undefined): string | undefined {
-  if (etag === undefined) return undefined;
-  return etag.replace(/^W\//, "").replace(/^"|"$/g, "");
-}
-
-function quote(etag: string): string {
-  return etag === "*" || etag.startsWith('"') || etag.startsWith("W/") ? etag : `"${etag}"`;
-}
-
-function positiveInt(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 1 || Math.floor(value) !== value) {
-    throw new RangeError(`AzureBlobStore: ${name} must be a positive integer, got ${value}`);
-  }
-  return value;
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; the first failure wins. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        if (!failed) {
-          failed = true;
-          failure = e;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw failure;
-}
-
-/** An AbortSignal that fires when `parent` fires or when `controller.abort()` is called. */
-function linkedController(parent: AbortSignal | undefined): AbortController {
-  const controller = new AbortController();
-  if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener("abort", () => controller.abort(parent.reason), { once: true });
-  return controller;
 }
 
 /**
@@ -537,7 +455,10 @@ export class AzureBlobStore implements ObjectStore {
         size = body.data.byteLength;
         result = size <= this.singleShotThreshold
           ? await this.#putOneShot(blob, body.data, headers, stored, conditions, options)
-          : await this.#putStaged(blob, key, body, size, headers, stored, { conditions, options });
+          : await putStaged(this.#stagedEnv(), blob, key, body, size, headers, stored, {
+            conditions,
+            options,
+          });
       } else {
         size = body.size;
         if (size <= this.singleShotThreshold) {
@@ -545,7 +466,7 @@ export class AzureBlobStore implements ObjectStore {
           if (data.byteLength !== size) throw this.#changed(key, body.path, size, data.byteLength);
           result = await this.#putOneShot(blob, data, headers, stored, conditions, options);
         } else {
-          result = await this.#putStaged(blob, key, body, size, headers, stored, {
+          result = await putStaged(this.#stagedEnv(), blob, key, body, size, headers, stored, {
             conditions,
             options,
           });
@@ -606,170 +527,19 @@ export class AzureBlobStore implements ObjectStore {
     return r;
   }
 
-  /** Stages `source` in blocks of `blockSize` (from memory, or read from the file) and commits. */
-  async #putStaged(
-    blob: BlockBlobClient,
-    key: string,
-    source: UploadBody,
-    size: number,
-    blobHTTPHeaders: BlobHTTPHeaders,
-    metadata: Record<string, string>,
-    ctx: { conditions: BlobRequestConditions; options: PutOptions },
-  ): Promise<{ etag?: string; lastModified?: Date }> {
-    const { conditions, options } = ctx;
-    const data = "data" in source ? source.data : undefined;
-    const path = "path" in source ? source.path : "";
-    if (data !== undefined && createHash("md5").update(data).digest("hex") !== options.md5) {
-      throw new StorageError(
-        `Cannot upload "${
-          this.#what(key)
-        }": the content does not match the declared MD5 ${options.md5.toLowerCase()} (retry the push)`,
-        { key, bucket: this.bucket },
-      );
-    }
-    // Fail before sending gigabytes when the precondition already does not hold; the commit
-    // repeats the condition, so a race is still caught there.
-    if (conditions.ifNoneMatch !== undefined || conditions.ifMatch !== undefined) {
-      const current = await this.head(key, { signal: options.signal });
-      if (conditions.ifNoneMatch !== undefined && current !== undefined) {
-        throw Object.assign(new Error("exists"), {
-          statusCode: 409,
-          details: { errorCode: "BlobAlreadyExists" },
-        });
-      }
-      if (
-        conditions.ifMatch !== undefined &&
-        (current === undefined || quote(current.etag ?? "") !== conditions.ifMatch)
-      ) {
-        throw Object.assign(new Error("changed"), {
-          statusCode: current === undefined ? 404 : 412,
-          details: { errorCode: current === undefined ? "BlobNotFound" : "ConditionNotMet" },
-        });
-      }
-    }
-    const blockSize = Math.max(this.blockSize, Math.ceil(size / MAX_BLOCKS));
-    if (blockSize > MAX_BLOCK_SIZE) {
-      throw new StorageError(
-        `Cannot upload "${
-          this.#what(key)
-        }": ${size} bytes exceed the block blob limit (split the file)`,
-        { key, bucket: this.bucket },
-      );
-    }
-    const controller = linkedController(options.signal);
-    const abortSignal = controller.signal;
-    // Block ids name the content (whole-file MD5 and block index): the blocks an interrupted
-    // upload of the same file left uncommitted (Azure keeps them for a week) are not staged
-    // again. In-memory bodies get random ids.
-    const idPrefix = data === undefined
-      ? options.md5.toLowerCase().slice(0, 16)
-      : randomBytes(8).toString("hex");
-    const uncommitted = new Map<string, number>();
-    if (data === undefined) {
-      try {
-        const list = await blob.getBlockList("uncommitted", { abortSignal });
-        for (const b of list.uncommittedBlocks ?? []) uncommitted.set(b.name, b.size);
-      } catch {
-        // no blob and no blocks yet
-      }
-    }
-    const blockIds: string[] = [];
-    // Block MD5s computed by the caller in the same read as the whole-file MD5: nothing to hash
-    // here (the service checks each block against its MD5, so the blob is exactly the content
-    // whose MD5 was declared)
-    const count = Math.max(1, Math.ceil(size / blockSize));
-    const given = data === undefined && options.partMd5s?.partSize === blockSize &&
-        options.partMd5s.md5s.length === count
-      ? options.partMd5s.md5s
-      : undefined;
-    const whole = given === undefined ? createHash("md5") : undefined;
-    const inFlight = new Set<Promise<void>>();
-    let failure: { error: unknown } | undefined;
-    const fh = data === undefined ? await open(path, "r") : undefined;
-    try {
-      for (let offset = 0, index = 0; offset < size; offset += blockSize, index++) {
-        if (failure !== undefined || abortSignal.aborted) break;
-        const length = Math.min(blockSize, size - offset);
-        let buf: Buffer;
-        if (fh === undefined) {
-          buf = Buffer.from(data!.buffer, data!.byteOffset + offset, length);
-        } else {
-          buf = Buffer.allocUnsafe(length);
-          let filled = 0;
-          while (filled < length) {
-            const { bytesRead } = await fh.read(buf, filled, length - filled, offset + filled);
-            if (bytesRead === 0) break;
-            filled += bytesRead;
-          }
-          if (filled !== length) throw this.#changed(key, path, size, offset + filled);
-        }
-        await options.bandwidth?.take(length, options.signal);
-        whole?.update(buf);
-        const blockId = Buffer.from(`${idPrefix}-${String(index).padStart(6, "0")}`).toString(
-          "base64",
-        );
-        blockIds.push(blockId);
-        if (uncommitted.get(blockId) === length) {
-          // staged by an interrupted upload of this same file (same MD5, index and size)
-          options.onProgress?.(length);
-          continue;
-        }
+  /** What the staged upload needs of the store. */
+  #stagedEnv(): StagedEnv {
+    return {
+      changed: (key, path, expected, actual) => this.#changed(key, path, expected, actual),
+      what: (key) => this.#what(key),
+      blockSize: this.blockSize,
+      bucket: this.bucket,
+      concurrency: this.concurrency,
+      head: (key, o) => this.head(key, o),
+      countStaged: () => {
         this.#blocksStaged++;
-        let reported = 0;
-        const task: Promise<void> = blob
-          .stageBlock(blockId, buf, length, {
-            transactionalContentMD5: given !== undefined
-              ? Buffer.from(given[index], "hex")
-              : createHash("md5").update(buf).digest(),
-            abortSignal,
-            onProgress: options.onProgress === undefined ? undefined : (p) => {
-              if (p.loadedBytes > reported) {
-                options.onProgress!(p.loadedBytes - reported);
-                reported = p.loadedBytes;
-              }
-            },
-          })
-          .then(() => {
-            if (options.onProgress !== undefined && reported < length) {
-              options.onProgress(length - reported);
-            }
-          })
-          .catch((error) => {
-            // a block that no longer has the MD5 it was hashed with: the file changed
-            // (Azure: Md5Mismatch; Azurite: InvalidOperation "contentMD5 doesn't match")
-            const code = azureErrorCode(error);
-            const changed = given !== undefined && (code === "Md5Mismatch" ||
-              (code === "InvalidOperation" && /md5/i.test(String((error as Error)?.message))));
-            if (failure === undefined) {
-              failure = { error: changed ? this.#changed(key, path, size) : error };
-            }
-            controller.abort();
-          })
-          .finally(() => inFlight.delete(task));
-        inFlight.add(task);
-        if (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-      if (failure !== undefined) throw failure.error;
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
-      const extra = await fh?.read(Buffer.alloc(1), 0, 1, size);
-      if (extra !== undefined && extra.bytesRead !== 0) throw this.#changed(key, path, size);
-    } catch (e) {
-      controller.abort();
-      await Promise.allSettled(inFlight);
-      throw e;
-    } finally {
-      await fh?.close();
-    }
-    if (whole !== undefined && whole.digest("hex") !== options.md5.toLowerCase()) {
-      throw this.#changed(key, path, size);
-    }
-    return await blob.commitBlockList(blockIds, {
-      blobHTTPHeaders,
-      metadata,
-      conditions,
-      abortSignal: options.signal,
-    });
+      },
+    };
   }
 
   /**
@@ -845,73 +615,23 @@ export class AzureBlobStore implements ObjectStore {
    * await store.delete(["a.txt", "b.txt"]);
    * ```
    */
-  async delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    const signal = options.signal;
-    // a key no blob can have is missing; sending it would delete another blob
-    const deletable = [...new Set(keys)].filter((k) => azureKeyProblem(k) === undefined);
-    if (deletable.length === 0) return;
-    if (deletable.length > 1 && this.#batchDelete) {
-      const batches: string[][] = [];
-      for (let i = 0; i < deletable.length; i += BATCH_SIZE) {
-        batches.push(deletable.slice(i, i + BATCH_SIZE));
-      }
-      let refused = false;
-      await forEachLimited(batches, 4, async (batch) => {
-        if (refused) return;
-        if (signal?.aborted) throw this.#error(signal.reason, "delete", batch[0], signal);
-        let response;
-        try {
-          response = await this.#container.getBlobBatchClient().deleteBlobs(
-            batch.map((k) => this.#container.getBlobClient(k)),
-            { deleteSnapshots: "include", abortSignal: signal },
-          );
+  delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    return deleteBlobs(
+      {
+        container: this.#container,
+        batch: this.#batchDelete,
+        disableBatch: () => {
+          this.#batchDelete = false;
+        },
+        countBatch: () => {
           this.#batchRequests++;
-        } catch (e) {
-          const status = azureStatus(e);
-          if (signal?.aborted || status === undefined || status >= 500) {
-            throw this.#error(e, "delete", batch[0], signal);
-          }
-          refused = true; // 4xx for the batch itself: not supported here, use single deletes
-          return;
-        }
-        const failed = response.subResponses.filter((r) =>
-          r.status >= 300 && r.errorCode !== "BlobNotFound"
-        );
-        if (failed.length > 0) {
-          const first = failed[0];
-          const key = batch[response.subResponses.indexOf(first)] ?? batch[0];
-          const err = Object.assign(new Error(first.errorCode ?? first.statusMessage), {
-            statusCode: first.status,
-            code: first.errorCode,
-          });
-          const mapped = this.#error(err, "delete", key, signal);
-          throw new StorageError(
-            `${mapped.message}${failed.length > 1 ? ` — ${failed.length} blobs not deleted` : ""}`,
-            {
-              code: mapped.code,
-              statusCode: mapped.statusCode,
-              key,
-              bucket: this.bucket,
-              cause: err,
-            },
-          );
-        }
-      });
-      if (!refused) return;
-      this.#batchDelete = false;
-    }
-    await forEachLimited(deletable, DELETE_CONCURRENCY, async (key) => {
-      if (signal?.aborted) throw this.#error(signal.reason, "delete", key, signal);
-      try {
-        await this.#container.getBlobClient(key).delete({
-          deleteSnapshots: "include",
-          abortSignal: signal,
-        });
-      } catch (e) {
-        if (azureErrorCode(e) === "BlobNotFound") return;
-        throw this.#error(e, "delete", key, signal);
-      }
-    });
+        },
+        error: (e, action, key, signal) => this.#error(e, action, key, signal),
+        bucket: this.bucket,
+      },
+      keys,
+      options,
+    );
   }
 
   /**
