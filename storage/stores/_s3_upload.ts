@@ -11,7 +11,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { digestFile } from "../../hashing/md5.ts";
 import { StorageError } from "../../errors.ts";
 import type { PutOptions, StoreObject } from "./types.ts";
-import { type HeldUploadState, type UploadState, UploadStates } from "../resume_state.ts";
+import type { HeldUploadState, UploadState, UploadStates } from "../resume_state.ts";
 import { retryKind, type S3ErrorContext, toStorageError } from "./_s3_errors.ts";
 import { bodyLength, type FileBody, type S3Ops } from "./_s3_ops.ts";
 import { hexToBase64, httpStatus, multipartEtag, runPool, unquote } from "./_s3_util.ts";
