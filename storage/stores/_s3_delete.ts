@@ -6,7 +6,7 @@
  */
 import { StorageError } from "../../errors.ts";
 import { type S3ErrorContext, toStorageError } from "./_s3_errors.ts";
-import type { SdkS3 } from "./_s3_sdk.ts";
+import type { BucketOps } from "./_s3_fast_bucket.ts";
 import { BATCH_DELETE_CONCURRENCY, DELETE_CONCURRENCY } from "./_s3_options.ts";
 import { httpStatus, runPool } from "./_s3_util.ts";
 import type { S3Ops } from "./_s3_ops.ts";
@@ -23,8 +23,8 @@ import type { CleanupEntry, StoreCleanupOptions } from "./types.ts";
  * ```
  */
 export interface DeleteEnv {
-  /** The SDK requests (deletes go through the SDK). */
-  sdkOps(): Promise<SdkS3>;
+  /** The delete requests (the lean path's, or the SDK's). */
+  bucketOps(): Promise<BucketOps>;
   /** `DeleteObjects` batches, else single deletes. */
   batchDelete: boolean;
   /** The error context of an action. */
@@ -41,7 +41,7 @@ export async function deleteKeys(
 ): Promise<void> {
   if (keys.length === 0) return;
   const signal = options.signal;
-  const sdk = await env.sdkOps();
+  const sdk = await env.bucketOps();
   if (env.batchDelete) {
     const batches: string[][] = [];
     for (let i = 0; i < keys.length; i += 1000) batches.push(keys.slice(i, i + 1000));

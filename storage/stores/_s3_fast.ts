@@ -3,7 +3,12 @@
  * part bodies carry `Content-MD5` instead) and plain `node:http(s)` requests on the store's keep-alive
  * agent, bypassing the AWS SDK (whose middleware stack, XML parser and payload SHA-256 cost
  * several times the client CPU, and whose module takes ≈0.15 s to load). Used by the S3
- * store for path-style requests to an explicit endpoint with static credentials. Transient
+ * store for every addressing (`_s3_address.ts`: virtual-hosted or path-style, AWS's regional
+ * endpoints or any endpoint, http or https) and every source of credentials
+ * (`_s3_credentials.ts`: static keys or the SDK's provider chain, refreshed before they
+ * expire and once more when the server says the token expired). A bucket in another region
+ * is found as the SDK finds it: an answer 301 (or 400) naming `x-amz-bucket-region` switches
+ * the region (and AWS host) and the request is sent again, once. Transient
  * failures are retried with the store's {@linkcode RetryPolicy}; errors are shaped like SDK
  * errors (`name` = the S3 error code read from the error XML, `$metadata`) so the same
  * mapping applies.
@@ -29,6 +34,12 @@ import {
   type S3Ops,
 } from "./_s3_ops.ts";
 import { childText, type ListPage, parseListObjectsV2 } from "./_s3_xml.ts";
+import { type S3Target, s3Target } from "./_s3_address.ts";
+import {
+  CredentialSource,
+  EXPIRED_TOKEN_CODES,
+  type SigningCredentials,
+} from "./_s3_credentials.ts";
 import {
   parseListParts,
   parseListUploads,
@@ -84,14 +95,16 @@ export interface FastCredentials {
  * ```
  */
 export interface FastS3Options {
-  /** Server URL (path-style requests go to `<endpoint>/<bucket>/<key>`). */
-  endpoint: URL;
-  /** Region for signing. */
+  /** Server URL; undefined → AWS's endpoint of the region (`https://s3.<region>.amazonaws.com`). */
+  endpoint?: URL;
+  /** Region for signing (replaced by the bucket's region when the server names another). */
   region: string;
   /** Bucket of every request. */
   bucket: string;
-  /** Signing credentials. */
-  credentials: FastCredentials;
+  /** Path-style URLs (`<endpoint>/<bucket>/<key>`); default: virtual-hosted where possible. */
+  forcePathStyle?: boolean;
+  /** Static signing credentials, or a source of them (the SDK's provider chain). */
+  credentials: FastCredentials | CredentialSource;
   /** Keep-alive agent (`https.Agent` for an https endpoint). */
   agent: http.Agent;
   /** Retries of transient failures. */
@@ -126,6 +139,8 @@ export interface FastRequest {
   signal?: AbortSignal;
   /** Extra headers computed before each attempt (e.g. the `Range` of a resumed download). */
   headersFor?: () => Record<string, string>;
+  /** A request on the service, not the bucket (`ListBuckets`: `GET /` on the endpoint). */
+  service?: boolean;
 }
 
 /**
@@ -147,32 +162,41 @@ export interface FastRequest {
  * ```
  */
 export class FastS3 implements S3Ops {
-  readonly #endpoint: URL;
-  readonly #bucketPath: string;
-  readonly #region: string;
-  readonly #credentials: FastCredentials;
+  readonly #endpoint: URL | undefined;
+  readonly #bucket: string;
+  readonly #forcePathStyle: boolean;
+  #target: S3Target;
+  #region: string;
+  readonly #credentials: CredentialSource;
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;
   readonly #retry: RetryPolicy;
   readonly #connectionTimeout: number;
   readonly #socketTimeout: number;
-  #signingKey: { date: string; key: Buffer } | undefined;
+  #signingKey: { date: string; region: string; secret: string; key: Buffer } | undefined;
   /** Retries made so far (for tests and diagnostics). */
   retries = 0;
 
   /** Prepares the signer; makes no request. */
   constructor(options: FastS3Options) {
     this.#endpoint = options.endpoint;
-    this.#bucketPath = `${options.endpoint.pathname.replace(/\/+$/, "")}/${
-      encodeRfc3986(options.bucket)
-    }`;
+    this.#bucket = options.bucket;
+    this.#forcePathStyle = options.forcePathStyle ?? false;
     this.#region = options.region;
-    this.#credentials = options.credentials;
+    this.#target = s3Target(options.bucket, options.region, options.endpoint, this.#forcePathStyle);
+    this.#credentials = options.credentials instanceof CredentialSource
+      ? options.credentials
+      : CredentialSource.fixed(options.credentials);
     this.#agent = options.agent;
-    this.#request = options.endpoint.protocol === "https:" ? https.request : http.request;
+    this.#request = this.#target.protocol === "https:" ? https.request : http.request;
     this.#retry = options.retry;
     this.#connectionTimeout = options.connectionTimeout;
     this.#socketTimeout = options.socketTimeout;
+  }
+
+  /** The signing region: the configured one, or the bucket's once the server named it. */
+  get region(): string {
+    return this.#region;
   }
 
   /** One `ListObjectsV2` page (at most 1000 keys). */
@@ -363,9 +387,8 @@ export class FastS3 implements S3Ops {
   ): Promise<T> {
     const signal = request.signal;
     const query = canonicalQuery(request.query);
-    const path = request.key === undefined
-      ? this.#bucketPath
-      : `${this.#bucketPath}/${request.key.split("/").map(encodeRfc3986).join("/")}`;
+    const bucketPath = this.#targetOf(request).bucketPath;
+    const path = this.#pathOf(request);
     // Bodies go unsigned (objects and parts carry Content-MD5); no body: the SHA-256 of "".
     const length = request.body === undefined ? 0 : bodyLength(request.body);
     const headers: Record<string, string> = {
@@ -373,23 +396,40 @@ export class FastS3 implements S3Ops {
       "x-amz-content-sha256": length ? "UNSIGNED-PAYLOAD" : EMPTY_SHA256,
     };
     if (length) headers["content-length"] = String(length);
-    if (this.#credentials.sessionToken) {
-      headers["x-amz-security-token"] = this.#credentials.sessionToken;
-    }
     let firstFailureAt: number | undefined;
+    let redirected = false;
+    let refreshed = false;
     for (let retry = 0;; retry++) {
+      const credentials = this.#credentials.current() ?? await this.#credentials.get();
+      const target = this.#targetOf(request);
       try {
         return await this.#attempt(
           request.method,
-          path,
+          target.bucketPath === bucketPath ? path : this.#pathOf(request),
           query,
           request.headersFor ? { ...headers, ...request.headersFor() } : headers,
           request.body,
           signal,
           handle,
+          credentials,
+          target,
         );
       } catch (e) {
         if (signal?.aborted) throw e;
+        if (!redirected && this.#followRegion(e)) {
+          redirected = true;
+          retry--;
+          continue;
+        }
+        if (
+          !refreshed && this.#credentials.fromChain &&
+          EXPIRED_TOKEN_CODES.has((e as { name?: string }).name ?? "")
+        ) {
+          refreshed = true;
+          await this.#credentials.refresh();
+          retry--;
+          continue;
+        }
         firstFailureAt ??= Date.now();
         const kind = retryKind(e);
         const delay = kind && retryDelay(this.#retry, retry, kind, firstFailureAt);
@@ -398,6 +438,35 @@ export class FastS3 implements S3Ops {
         await sleep(delay, signal);
       }
     }
+  }
+
+  #targetOf(request: FastRequest): S3Target {
+    return request.service
+      ? s3Target("", this.#region, this.#endpoint, true) // "/" on the endpoint's host
+      : this.#target;
+  }
+
+  #pathOf(request: FastRequest): string {
+    const bucketPath = this.#targetOf(request).bucketPath;
+    return request.key === undefined
+      ? bucketPath || "/"
+      : `${bucketPath}/${request.key.split("/").map(encodeRfc3986).join("/")}`;
+  }
+
+  /**
+   * Region discovery as the SDK's `followRegionRedirects`: an answer 301, 307 or 400 that
+   * names another region in `x-amz-bucket-region` switches this client to it (host included
+   * when the endpoint is AWS's); true when the request should be sent again.
+   */
+  #followRegion(error: unknown): boolean {
+    const e = error as { $metadata?: { httpStatusCode?: number }; bucketRegion?: string };
+    const status = e?.$metadata?.httpStatusCode;
+    const region = e?.bucketRegion;
+    if (typeof region !== "string" || region === "" || region === this.#region) return false;
+    if (status !== 301 && status !== 307 && status !== 400) return false;
+    this.#region = region;
+    this.#target = s3Target(this.#bucket, region, this.#endpoint, this.#forcePathStyle);
+    return true;
   }
 
   /**
@@ -413,9 +482,11 @@ export class FastS3 implements S3Ops {
     body: Uint8Array | FileBody | undefined,
     signal: AbortSignal | undefined,
     handle: (res: http.IncomingMessage, body: AsyncIterable<Uint8Array>) => Promise<T>,
+    credentials: SigningCredentials,
+    target: S3Target,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const headers = this.#sign(method, path, query, baseHeaders);
+    const headers = this.#sign(method, path, query, baseHeaders, credentials, target.host);
     return new Promise((resolve, reject) => {
       let settled = false;
       let handling: Promise<unknown> | undefined;
@@ -433,12 +504,13 @@ export class FastS3 implements S3Ops {
         else done();
       };
       const req = this.#request({
-        host: this.#endpoint.hostname.replace(/^\[(.*)\]$/, "$1"),
-        port: this.#endpoint.port || undefined,
+        host: target.hostname,
+        port: target.port || undefined,
         method,
         path: query === "" ? path : `${path}?${query}`,
         headers,
         agent: this.#agent,
+        ...(target.lookup ? { lookup: target.lookup } : {}),
       }, (res) => {
         if (settled) {
           // Aborted or timed out already (Deno may still deliver the answer): drop it, so
@@ -530,14 +602,18 @@ export class FastS3 implements S3Ops {
     path: string,
     query: string,
     baseHeaders: Record<string, string>,
+    credentials: SigningCredentials,
+    host: string,
   ): Record<string, string> {
     const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
     const date = amzDate.slice(0, 8);
+    const region = this.#region;
     const headers: Record<string, string> = {
       ...baseHeaders,
-      host: this.#endpoint.host,
+      host,
       "x-amz-date": amzDate,
     };
+    if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
     const names = Object.keys(headers).sort();
     const canonicalHeaders = names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, " ")}\n`)
       .join("");
@@ -546,19 +622,20 @@ export class FastS3 implements S3Ops {
       `${method}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${
         headers["x-amz-content-sha256"]
       }`;
-    const scope = `${date}/${this.#region}/s3/aws4_request`;
+    const scope = `${date}/${region}/s3/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${
       createHash("sha256").update(canonicalRequest).digest("hex")
     }`;
-    if (this.#signingKey?.date !== date) {
-      const kDate = hmac(`AWS4${this.#credentials.secretAccessKey}`, date);
-      const kRegion = hmac(kDate, this.#region);
+    const secret = credentials.secretAccessKey;
+    let signingKey = this.#signingKey;
+    if (signingKey?.date !== date || signingKey.region !== region || signingKey.secret !== secret) {
+      const kDate = hmac(`AWS4${secret}`, date);
+      const kRegion = hmac(kDate, region);
       const kService = hmac(kRegion, "s3");
-      this.#signingKey = { date, key: hmac(kService, "aws4_request") };
+      signingKey = this.#signingKey = { date, region, secret, key: hmac(kService, "aws4_request") };
     }
-    const signature = createHmac("sha256", this.#signingKey.key).update(stringToSign).digest("hex");
-    headers.authorization =
-      `AWS4-HMAC-SHA256 Credential=${this.#credentials.accessKeyId}/${scope}, ` +
+    const signature = createHmac("sha256", signingKey.key).update(stringToSign).digest("hex");
+    headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, ` +
       `SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
   }

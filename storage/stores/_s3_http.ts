@@ -109,7 +109,10 @@ export function writeBody(
   next();
 }
 
-/** An error shaped like the SDK's: `name` = S3 code from the error XML, `$metadata`. */
+/**
+ * An error shaped like the SDK's: `name` = S3 code from the error XML, `$metadata`; with
+ * `bucketRegion` from `x-amz-bucket-region`.
+ */
 export function s3Error(status: number, body: string, headers: http.IncomingHttpHeaders): Error {
   let code: string | undefined;
   let message: string | undefined;
@@ -136,6 +139,8 @@ export function s3Error(status: number, body: string, headers: http.IncomingHttp
       httpStatusCode: status,
       requestId: headers["x-amz-request-id"] as string | undefined,
     },
+    // the bucket's region, on a redirect or a wrongly signed region (region discovery)
+    bucketRegion: headers["x-amz-bucket-region"] as string | undefined,
   });
 }
 

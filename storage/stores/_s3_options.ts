@@ -73,8 +73,9 @@ export interface S3StoreOptions {
   /**
    * Send listings, HEADs, GETs and uploads (single and multipart) with a lean built-in SigV4
    * signer instead of the AWS SDK (several times less client CPU per request, and the SDK
-   * module is not even loaded). Default true; used only with an explicit `endpoint`,
-   * path-style URLs, static credentials and `checksumMode` `"WHEN_REQUIRED"`.
+   * client module is not even loaded). Default true; used with any endpoint (or AWS's),
+   * virtual-hosted or path-style, http or https, static keys or the default credential chain,
+   * whenever `checksumMode` is `"WHEN_REQUIRED"`.
    */
   fastPut?: boolean;
   /**

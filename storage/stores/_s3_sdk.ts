@@ -45,6 +45,7 @@ import type {
   S3Ops,
 } from "./_s3_ops.ts";
 import type { PartsPage, UploadsPage } from "./_s3_multipart.ts";
+import type { BucketOps } from "./_s3_fast_bucket.ts";
 import { retryDelay, retryKind, type RetryPolicy, type S3RetryStrategy } from "./_s3_errors.ts";
 import type { ListPage } from "./_s3_xml.ts";
 import { checksumHeaders } from "../remote_md5.ts";
@@ -110,7 +111,7 @@ export interface SdkS3Options {
  * }
  * ```
  */
-export class SdkS3 implements S3Ops {
+export class SdkS3 implements S3Ops, BucketOps {
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #retry: RetryPolicy | undefined;
@@ -120,6 +121,8 @@ export class SdkS3 implements S3Ops {
     const config: S3ClientConfig = {
       region: options.region,
       forcePathStyle: options.forcePathStyle,
+      // a bucket in another region is found as the lean path finds it (x-amz-bucket-region)
+      followRegionRedirects: true,
       requestChecksumCalculation: options.checksumMode,
       responseChecksumValidation: options.checksumMode,
       maxAttempts: options.maxAttempts,

@@ -2,11 +2,13 @@
  * The S3 {@linkcode ObjectStore} (AWS S3, MinIO, Ceph radosgw, Google Cloud Storage's
  * interoperability API…) with a keep-alive connection pool.
  *
- * With an explicit endpoint, path-style URLs and static credentials, listings, HEADs, GETs,
- * single PUTs and multipart uploads go through a lean built-in SigV4 signer
- * (`_s3_fast.ts`); the AWS SDK v3 (`_s3_sdk.ts`) is then imported only for `createBucket`
- * and `delete`. Otherwise (AWS's default credential chain, virtual-host URLs, flexible
- * checksums, `fastPut: false`) every request goes through the SDK.
+ * Listings, HEADs, GETs, single PUTs and multipart uploads go through a lean built-in SigV4
+ * signer (`_s3_fast.ts`) for every addressing (AWS regional endpoints or any endpoint,
+ * virtual-hosted or path-style, http or https) and every source of credentials (static keys,
+ * or the AWS SDK's default provider chain: only `@aws-sdk/credential-provider-node` is loaded
+ * then), and so do `createBucket`, `delete` and every other request (`_s3_fast_bucket.ts`):
+ * the AWS SDK v3 client (`_s3_sdk.ts`) is not even loaded. With flexible checksums (`checksumMode: "WHEN_SUPPORTED"`) or `fastPut: false`
+ * every request goes through the SDK.
  *
  * Small bodies go up in one `PutObject` with `Content-MD5` (the server verifies the body);
  * bodies above `multipartThreshold` are streamed from the file as a multipart upload whose
@@ -39,6 +41,8 @@ import {
 } from "./_s3_errors.ts";
 import { UploadStates } from "../resume_state.ts";
 import { FastS3 } from "./_s3_fast.ts";
+import { CredentialSource, staticCredentials } from "./_s3_credentials.ts";
+import { type BucketOps, LeanBucketOps } from "./_s3_fast_bucket.ts";
 import type { ObjectHeaders, S3Ops } from "./_s3_ops.ts";
 import { uploadMechanism } from "./_s3_plain_etag.ts";
 import type { SdkS3, SdkS3Options } from "./_s3_sdk.ts";
@@ -67,8 +71,8 @@ let sdkLoaded = false;
 
 /**
  * Whether an {@linkcode S3Store} of this process has loaded the AWS SDK
- * (`@aws-sdk/client-s3`). Stores on the lean path load it only for `createBucket` and
- * `delete`; a listing, HEAD, GET or upload never does.
+ * (`@aws-sdk/client-s3`). Stores on the lean path (every store unless `fastPut: false` or
+ * `checksumMode: "WHEN_SUPPORTED"`) never do.
  *
  * @example
  * ```ts
@@ -128,6 +132,7 @@ export class S3Store implements ObjectStore {
 
   /** The lean request path, when it applies. */
   readonly #fast: FastS3 | undefined;
+  #leanBucket: LeanBucketOps | undefined;
   readonly #sdkOptions: SdkS3Options;
   /** The SDK client, created on first use. */
   #sdk: Promise<SdkS3> | undefined;
@@ -220,20 +225,7 @@ export class S3Store implements ObjectStore {
     this.#batchDelete = options.batchDelete ?? true;
     this.#uploadStates = options.resumeDir ? new UploadStates(options.resumeDir) : undefined;
 
-    const hasKey = options.accessKeyId != null && options.accessKeyId !== "";
-    const hasSecret = options.secretAccessKey != null && options.secretAccessKey !== "";
-    if (hasKey !== hasSecret) {
-      throw new TypeError(
-        "S3Store: accessKeyId and secretAccessKey must be given together (or both left unset for the default credential chain)",
-      );
-    }
-    const credentials = hasKey
-      ? {
-        accessKeyId: options.accessKeyId as string,
-        secretAccessKey: options.secretAccessKey as string,
-        ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
-      }
-      : undefined;
+    const credentials = staticCredentials(options);
 
     this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
@@ -254,17 +246,15 @@ export class S3Store implements ObjectStore {
       socketTimeout,
       retry,
     };
-    if (
-      (options.fastPut ?? true) && endpoint !== undefined && forcePathStyle &&
-      credentials !== undefined && checksumMode === "WHEN_REQUIRED"
-    ) {
-      const url = new URL(endpoint);
+    if ((options.fastPut ?? true) && checksumMode === "WHEN_REQUIRED") {
+      const url = endpoint === undefined ? undefined : new URL(endpoint);
       this.#fast = new FastS3({
         endpoint: url,
         region: this.region,
         bucket: this.bucket,
-        credentials,
-        agent: url.protocol === "https:" ? this.#httpsAgent : this.#httpAgent,
+        forcePathStyle,
+        credentials: credentials ?? CredentialSource.chain(),
+        agent: url?.protocol === "http:" ? this.#httpAgent : this.#httpsAgent,
         retry,
         connectionTimeout,
         socketTimeout,
@@ -298,7 +288,7 @@ export class S3Store implements ObjectStore {
       }
     }
     try {
-      await (await this.#sdkOps()).createBucket(options.signal);
+      await (await this.#bucketOps()).createBucket(options.signal);
       this.#bucketSeen = true;
     } catch (e) {
       const name = (e as { name?: string }).name;
@@ -309,7 +299,7 @@ export class S3Store implements ObjectStore {
     }
     if (options.versioning) {
       try {
-        await (await this.#sdkOps()).enableVersioning(options.signal);
+        await (await this.#bucketOps()).enableVersioning(options.signal);
       } catch (e) {
         throw toStorageError(e, ctx);
       }
@@ -491,7 +481,7 @@ export class S3Store implements ObjectStore {
   delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
     return deleteKeys(
       {
-        sdkOps: () => this.#sdkOps(),
+        bucketOps: () => this.#bucketOps(),
         batchDelete: this.#batchDelete,
         ctx: (action, key, signal) => this.#ctx(action, key, signal),
         bucket: this.bucket,
@@ -587,6 +577,11 @@ export class S3Store implements ObjectStore {
     return this.#sdk ??= loadSdk().then((m) => new m.SdkS3(this.#sdkOptions));
   }
 
+  /** The bucket-level and delete requests: the lean path when it applies, else the SDK. */
+  async #bucketOps(): Promise<BucketOps> {
+    return this.#fast ? (this.#leanBucket ??= new LeanBucketOps(this.#fast)) : await this.#sdkOps();
+  }
+
   /** The object requests: the lean path when it applies, else the SDK. */
   async #ops(): Promise<S3Ops> {
     return this.#fast ?? await this.#sdkOps();
@@ -664,7 +659,7 @@ export class S3Store implements ObjectStore {
   /** Whether `ListBuckets` (your own buckets only) contains the bucket. */
   async #ownsBucket(signal?: AbortSignal): Promise<boolean> {
     try {
-      return (await (await this.#sdkOps()).listBucketNames(signal)).includes(this.bucket);
+      return (await (await this.#bucketOps()).listBucketNames(signal)).includes(this.bucket);
     } catch {
       return false;
     }

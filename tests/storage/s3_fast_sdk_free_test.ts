@@ -1,8 +1,8 @@
 /**
- * On the lean path the S3 store never loads the AWS SDK for listings, HEADs, GETs and
- * uploads (single and multipart, conditional ones included): the module stays unloaded
- * until a `delete` needs it. This file must not import `@aws-sdk/client-s3` itself; the
- * bucket is made and removed with the lean signer.
+ * On the lean path the S3 store never loads the AWS SDK client: not for listings, HEADs, GETs
+ * and uploads (single and multipart, conditional ones included), nor for `createBucket`
+ * (versioning included) and deletes (batched and single). This file must not import
+ * `@aws-sdk/client-s3` itself; the bucket is made and removed with the lean signer.
  */
 import { after, before, it } from "node:test";
 import { expect } from "expect";
@@ -26,6 +26,7 @@ describeS3("S3Store lean path without the AWS SDK", (config) => {
     endpoint: new URL(config.endpoint),
     region: config.region,
     bucket,
+    forcePathStyle: true,
     credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
     agent,
     retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1000, maxRetryTimeMs: 5000 },
@@ -44,7 +45,7 @@ describeS3("S3Store lean path without the AWS SDK", (config) => {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it("list, head, get and (multipart, conditional) put never load the SDK; delete does", async () => {
+  it("list, head, get, (multipart, conditional) put, createBucket and delete never load the SDK", async () => {
     expect(awsSdkLoaded()).toBe(false);
     const store = new S3Store({
       bucket,
@@ -56,6 +57,9 @@ describeS3("S3Store lean path without the AWS SDK", (config) => {
       partSize: 5 * MiB,
     });
     try {
+      await store.createBucket({ existOk: true }); // exists: fine
+      const refusedBucket = await store.createBucket({ existOk: false }).catch((e) => e);
+      expect((refusedBucket as StorageError).code).toBe("BUCKET_EXISTS");
       const small = new TextEncoder().encode("small & <special>\n");
       const big = new Uint8Array(randomBytes(11 * MiB + 3));
       const bigPath = join(tmp, "big.bin");
@@ -101,7 +105,21 @@ describeS3("S3Store lean path without the AWS SDK", (config) => {
 
       expect(awsSdkLoaded()).toBe(false);
       await store.delete(listed.map((o) => o.key));
-      expect(awsSdkLoaded()).toBe(true);
+      const single = new S3Store({
+        bucket,
+        endpoint: config.endpoint,
+        region: config.region,
+        accessKeyId: config.accessKeyId,
+        secretAccessKey: config.secretAccessKey,
+        batchDelete: false,
+      });
+      await single.put("d/one", { data: small }, { md5: md5(small) });
+      await single.delete(["d/one", "d/never-existed"]);
+      await single.close();
+      const left = [];
+      for await (const o of store.list("d/")) left.push(o.key);
+      expect(left).toEqual([]);
+      expect(awsSdkLoaded()).toBe(false);
     } finally {
       await store.close();
     }
