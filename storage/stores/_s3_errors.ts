@@ -184,6 +184,17 @@ export function toStorageError(error: unknown, ctx: S3ErrorContext): StorageErro
       undefined,
     );
   }
+  const tlsCode = [code, causeCode(error)].find((c) => c !== undefined && TLS_TRUST.has(c));
+  if (tlsCode !== undefined || /invalid peer certificate/i.test(e.message ?? "")) {
+    return fail(
+      "STORAGE_ERROR",
+      `the TLS certificate of ${ctx.endpoint} is not trusted (${tlsCode ?? e.message})`,
+      tlsCode === "ERR_TLS_CERT_ALTNAME_INVALID" || tlsCode === "CERT_HAS_EXPIRED"
+        ? "fix the server's certificate"
+        : "trust its CA: NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
+      undefined,
+    );
+  }
   const netCode = networkCode(error);
   if (netCode !== undefined && NETWORK_UNREACHABLE.has(netCode)) {
     return fail(
@@ -216,6 +227,18 @@ export function toStorageError(error: unknown, ctx: S3ErrorContext): StorageErro
     : "";
   return fail("STORAGE_ERROR", `${described}${message}`);
 }
+
+/** Certificate errors of `node:tls` (a TLS front the process does not trust). */
+const TLS_TRUST = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 
 /** The `code` of the first error in the cause chain that has one. */
 function causeCode(error: unknown): string | undefined {
