@@ -241,10 +241,20 @@ interface WorkerLike {
 
 interface Slot {
   worker: WorkerLike;
-  job?: Job;
+  jobs: Job[];
 }
 
-/** A few long-lived hashing workers, one file at a time each; unref'd while idle. */
+/** Jobs one worker runs at a time (its SIMD kernel hashes two files side by side). */
+const JOBS_PER_WORKER = 2;
+
+/** Whether the worker hashes this job with the SIMD kernel (parts of whole 64-byte blocks). */
+const simdCapable = (job: Job) => job.partSize !== undefined && job.partSize % 64 === 0;
+
+/**
+ * A few long-lived hashing workers, up to two files at a time each; unref'd while idle. A
+ * file with parts joins a worker already hashing one (two files in one SIMD call cost about
+ * what one costs alone) before an idle worker is used.
+ */
 class Md5Pool {
   readonly #size: number;
   readonly #make: () => WorkerLike;
@@ -273,9 +283,14 @@ class Md5Pool {
   #cancel(job: Job): void {
     const queued = this.#queue.indexOf(job);
     if (queued >= 0) this.#queue.splice(queued, 1);
-    const slot = this.#slots.find((s) => s.job === job);
-    slot?.worker.postMessage({ cancel: job.id });
+    const slot = this.#slots.find((s) => s.jobs.includes(job));
+    if (slot !== undefined) {
+      slot.jobs.splice(slot.jobs.indexOf(job), 1);
+      slot.worker.postMessage({ cancel: job.id });
+      if (slot.jobs.length === 0) slot.worker.unref();
+    }
     this.#settle(job, undefined, job.signal!.reason);
+    this.#pump();
   }
 
   #settle(job: Job, value: FileDigest | undefined, error?: unknown): void {
@@ -287,15 +302,24 @@ class Md5Pool {
     else job.resolve(value!);
   }
 
+  /** The worker for `job`: one hashing a file it can pair with, else an idle or new one. */
+  #slotFor(job: Job): Slot | undefined {
+    if (simdCapable(job)) {
+      const pair = this.#slots.find((s) => s.jobs.length === 1 && simdCapable(s.jobs[0]));
+      if (pair !== undefined) return pair;
+    }
+    const idle = this.#slots.find((s) => s.jobs.length === 0);
+    if (idle !== undefined) return idle;
+    if (this.#slots.length < this.#size) return this.#spawn();
+    return this.#slots.find((s) => s.jobs.length < JOBS_PER_WORKER);
+  }
+
   #pump(): void {
     while (this.#queue.length > 0) {
-      let slot = this.#slots.find((s) => s.job === undefined);
-      if (slot === undefined) {
-        if (this.#slots.length >= this.#size) return;
-        slot = this.#spawn();
-      }
+      const slot = this.#slotFor(this.#queue[0]);
+      if (slot === undefined) return;
       const job = this.#queue.shift()!;
-      slot.job = job;
+      slot.jobs.push(job);
       stats.workerJobs++;
       slot.worker.ref();
       slot.worker.postMessage({ id: job.id, path: job.path, partSize: job.partSize, chunk: CHUNK });
@@ -303,12 +327,12 @@ class Md5Pool {
   }
 
   #spawn(): Slot {
-    const slot: Slot = { worker: this.#make() };
+    const slot: Slot = { worker: this.#make(), jobs: [] };
     slot.worker.on("message", (m: WorkerAnswer) => {
-      const job = slot.job;
-      if (job === undefined || m.id !== job.id) return; // a cancelled job's late answer
-      slot.job = undefined;
-      slot.worker.unref();
+      const job = slot.jobs.find((j) => j.id === m.id);
+      if (job === undefined) return; // a cancelled job's late answer
+      slot.jobs.splice(slot.jobs.indexOf(job), 1);
+      if (slot.jobs.length === 0) slot.worker.unref();
       if (m.error !== undefined) {
         this.#settle(
           job,
@@ -316,6 +340,7 @@ class Md5Pool {
           Object.assign(new Error(m.error.message), { code: m.error.code }),
         );
       } else {
+        if (m.simd) stats.simdJobs++;
         this.#settle(job, { md5: m.md5!, size: m.size!, partSize: job.partSize, parts: m.parts });
       }
       this.#pump();
@@ -330,9 +355,7 @@ class Md5Pool {
     const i = this.#slots.indexOf(slot);
     if (i < 0) return;
     this.#slots.splice(i, 1);
-    const job = slot.job;
-    slot.job = undefined;
-    if (job !== undefined) {
+    for (const job of slot.jobs.splice(0)) {
       // hash it here instead
       digestInThread(job.path, job.partSize, job.signal).then(
         (d) => this.#settle(job, d),
@@ -348,15 +371,17 @@ interface WorkerAnswer {
   md5?: string;
   size?: number;
   parts?: string[];
+  simd?: boolean;
   error?: { message: string; code?: string };
 }
 
 let pool: Md5Pool | undefined;
-const stats = { workerJobs: 0 };
+const stats = { workerJobs: 0, simdJobs: 0 };
 
 /**
  * Counters of this process's hashing (for tests and diagnostics): `workerJobs` = files
- * hashed in a worker thread.
+ * hashed in a worker thread, `simdJobs` = those of them hashed with the WebAssembly SIMD
+ * kernel (whole-file and part MD5s in one pass, two files side by side).
  *
  * @example
  * ```ts
@@ -364,7 +389,7 @@ const stats = { workerJobs: 0 };
  * console.log(hashingStats().workerJobs); // 0
  * ```
  */
-export function hashingStats(): { workerJobs: number } {
+export function hashingStats(): { workerJobs: number; simdJobs: number } {
   return { ...stats };
 }
 

@@ -67,6 +67,67 @@ describe("digestFile: whole-file MD5 and part MD5s from one read", () => {
     expect(got.map((g) => g.md5)).toEqual(files.map((f) => f.md5));
   });
 
+  it("SIMD kernel: whole-file and part MD5s right for every tail length, two files side by side", async () => {
+    // sizes around 64-byte blocks, parts and the 2 MiB read chunk; part sizes multiple of 64
+    const partSize = 5 * 1024 * 1024 + 64 * 7;
+    const sizes = [
+      WORKER_MIN_BYTES,
+      WORKER_MIN_BYTES + 1,
+      WORKER_MIN_BYTES + 55,
+      WORKER_MIN_BYTES + 56,
+      WORKER_MIN_BYTES + 63,
+      WORKER_MIN_BYTES + 64,
+      2 * partSize,
+      2 * partSize + 119,
+      3 * partSize - 1,
+    ];
+    const files = await Promise.all(sizes.map(async (size, i) => {
+      const data = pattern(size, 40 + i);
+      const path = join(dir, `simd${i}.bin`);
+      await writeFile(path, data);
+      const parts: string[] = [];
+      for (let o = 0; o < size; o += partSize) parts.push(md5(data.subarray(o, o + partSize)));
+      return { path, md5: md5(data), parts, size };
+    }));
+    const before = hashingStats();
+    // all at once: the pool pairs them two per worker
+    const got = await Promise.all(files.map((f) => digestFile(f.path, { partSize })));
+    for (const [i, f] of files.entries()) {
+      expect({ i, md5: got[i].md5, size: got[i].size }).toEqual({ i, md5: f.md5, size: f.size });
+      expect(got[i].parts).toEqual(f.parts);
+    }
+    const after = hashingStats();
+    expect(after.workerJobs - before.workerJobs).toBe(files.length);
+    // the runtime here (Deno 2, Node 20) has WebAssembly SIMD: every file went through the kernel
+    expect(after.simdJobs - before.simdJobs).toBe(files.length);
+    // a part size that is no multiple of 64 bytes: node:crypto, same results
+    const odd = 4 * 1024 * 1024 + 3;
+    const data = pattern(WORKER_MIN_BYTES + 999, 9);
+    const path = join(dir, "odd.bin");
+    await writeFile(path, data);
+    const d = await digestFile(path, { partSize: odd });
+    const expected: string[] = [];
+    for (let o = 0; o < data.length; o += odd) expected.push(md5(data.subarray(o, o + odd)));
+    expect(d.md5).toBe(md5(data));
+    expect(d.parts).toEqual(expected);
+    expect(hashingStats().simdJobs).toBe(after.simdJobs);
+  });
+
+  it("SIMD kernel: an aborted digest rejects; the other file of the pair still completes", async () => {
+    const partSize = 4 * 1024 * 1024;
+    const a = pattern(WORKER_MIN_BYTES * 3, 11);
+    const b = pattern(WORKER_MIN_BYTES * 2 + 777, 12);
+    await writeFile(join(dir, "pa.bin"), a);
+    await writeFile(join(dir, "pb.bin"), b);
+    const c = new AbortController();
+    const pa = digestFile(join(dir, "pa.bin"), { partSize, signal: c.signal });
+    const pb = digestFile(join(dir, "pb.bin"), { partSize });
+    c.abort(new Error("stop a"));
+    await expect(pa).rejects.toThrow("stop a");
+    expect((await pb).md5).toBe(md5(b));
+    expect((await digestFile(join(dir, "pa.bin"), { partSize })).md5).toBe(md5(a));
+  });
+
   it("an empty file has one part (the MD5 of nothing)", async () => {
     const path = join(dir, "empty");
     await writeFile(path, "");
