@@ -32,6 +32,7 @@ import { parseArgs } from "node:util";
 import { writeLargeFiles, writeSmallFiles } from "./_data.ts";
 import { type CountingProxy, startProxy } from "./_proxy.ts";
 import { startupBreakdown, startupLines } from "./_startup.ts";
+import { credentialBench, credentialLines, type CredentialResult } from "./_credentials.ts";
 import {
   type Cell,
   checkTargets,
@@ -490,6 +491,22 @@ export async function main(argv: string[]): Promise<number> {
       await server?.collectGarbage();
     }
 
+    // ---- credential chain vs static keys (S3 only)
+    let credentials: CredentialResult | undefined;
+    if (endpoint) {
+      log("credential chain vs static keys …");
+      credentials = await credentialBench({
+        repo,
+        endpoint,
+        bucket: bucketOf(accsrTool),
+        files: smoke ? 20 : 2000,
+        reps: sizes.reps,
+        work,
+      }).catch((e) => {
+        throw new AccsrError(String(e));
+      });
+    }
+
     // ---- report
     const targets = checkTargets(results, columns, sizes.largeFiles * sizes.largeSize, plan, smoke);
     const report = [
@@ -508,6 +525,7 @@ export async function main(argv: string[]): Promise<number> {
       existsSync(path.join(repo, "npm", "esm", "cli.js"))
         ? "  (node rows: the npm build in npm/esm)"
         : "  (no node rows: run `deno task build:npm` first to measure the npm build under Node)",
+      ...(credentials ? ["", ...credentialLines(credentials, smoke)] : []),
       "",
       "Targets",
       textTable([
@@ -550,6 +568,7 @@ export async function main(argv: string[]): Promise<number> {
             results,
             memoryCheck: plan,
             startup,
+            credentials,
             targets,
           },
           null,

@@ -260,8 +260,8 @@ export interface ChildReport {
 
 /**
  * Runs `_lean_child.ts` (compiled: `.js`) with only `env` as AWS settings: no AWS variable of
- * this process, a temporary HOME, no shared files, instance metadata disabled (nothing ever
- * reaches AWS).
+ * this process, shared config and credentials files that do not exist (unless `env` names
+ * some), instance metadata disabled (nothing ever reaches AWS).
  */
 export async function runChild(
   job: ChildJob,
@@ -271,7 +271,8 @@ export async function runChild(
   const script = fileURLToPath(
     new URL(ts ? "./_lean_child.ts" : "./_lean_child.js", import.meta.url),
   );
-  const home = mkdtempSync(join(tmpdir(), "accsr-home-"));
+  // No HOME of its own (Deno would lose its module cache): the shared files are redirected.
+  const home = mkdtempSync(join(tmpdir(), "accsr-aws-"));
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(AWS_|S3_|ACCSR__|NODE_EXTRA_CA_CERTS$|DENO_CERT$)/.test(k)) {
@@ -285,8 +286,6 @@ export async function runChild(
     const child = spawn(process.execPath, args, {
       env: {
         ...base,
-        HOME: home,
-        USERPROFILE: home,
         AWS_CONFIG_FILE: join(home, "no-config"),
         AWS_SHARED_CREDENTIALS_FILE: join(home, "no-credentials"),
         AWS_EC2_METADATA_DISABLED: "true",
