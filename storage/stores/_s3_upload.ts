@@ -8,13 +8,19 @@
 import { takeAll } from "../bandwidth.ts";
 import { Buffer } from "node:buffer";
 import { type FileHandle, open } from "node:fs/promises";
-import { digestFile } from "../../hashing/md5.ts";
+import { digestFile, md5Bytes } from "../../hashing/md5.ts";
 import { StorageError } from "../../errors.ts";
 import type { PutOptions, StoreObject } from "./types.ts";
 import type { HeldUploadState, UploadState, UploadStates } from "../resume_state.ts";
 import { retryKind, type S3ErrorContext, toStorageError } from "./_s3_errors.ts";
 import { bodyLength, type FileBody, type S3Ops } from "./_s3_ops.ts";
 import { hexToBase64, httpStatus, multipartEtag, runPool, unquote } from "./_s3_util.ts";
+
+/** Attempts of a part the server received damaged (its MD5 check failed, the file unchanged). */
+const CORRUPTED_PART_ATTEMPTS = 3;
+
+/** Server errors saying a body does not match its declared digest. */
+const DIGEST_MISMATCH = new Set(["BadDigest", "XAmzContentSHA256Mismatch"]);
 
 /**
  * What the upload functions need of the store.
@@ -253,19 +259,35 @@ export async function putMultipart(
       }
       await options.bandwidth?.take(length, options.signal);
       let etag;
-      try {
-        etag = await ops.uploadPart(key, id, i + 1, body, hexToBase64(partHashes[i]), poolSignal);
-      } catch (e) {
-        if ((e as { name?: string }).name === "BadDigest") {
-          throw new StorageError(
-            `Cannot put "${ctx.what}"${env.where}: part ${
-              i + 1
-            } of "${path}" no longer has the MD5 it had when the file was hashed (the file changed while uploading; retry)`,
-            { code: "LOCAL_FILE_CHANGED", key, bucket: env.bucket, cause: e },
-          );
+      for (let attempt = 1;; attempt++) {
+        try {
+          etag = await ops.uploadPart(key, id, i + 1, body, hexToBase64(partHashes[i]), poolSignal);
+          break;
+        } catch (e) {
+          if (!DIGEST_MISMATCH.has((e as { name?: string }).name ?? "")) throw e;
+          // The server's MD5 (SDK path: also SHA-256) of what it received differs from the
+          // declared one: either the file changed since it was hashed, or the bytes were
+          // damaged on the way. The bytes sent are still in `body`: hash them to tell which
+          // (only on this rare path).
+          if (md5Bytes(body) !== partHashes[i]) {
+            throw new StorageError(
+              `Cannot put "${ctx.what}"${env.where}: part ${
+                i + 1
+              } of "${path}" no longer has the MD5 it had when the file was hashed (the file changed while uploading; retry)`,
+              { code: "LOCAL_FILE_CHANGED", key, bucket: env.bucket, cause: e },
+            );
+          }
+          if (attempt >= CORRUPTED_PART_ATTEMPTS) {
+            throw new StorageError(
+              `Cannot put "${ctx.what}"${env.where}: part ${
+                i + 1
+              } of "${path}" arrived damaged ${attempt} times (the server's MD5 check failed; the local bytes are unchanged): check the network path to the server (proxies, NICs)`,
+              { key, bucket: env.bucket, cause: e },
+            );
+          }
         }
-        throw e;
       }
+      etag = etag!;
       parts[i] = { partNumber: i + 1, etag, md5: partHashes[i] };
       options.onProgress?.(length);
     });

@@ -11,6 +11,8 @@
  * - forward the answer but drop the connection after `cutAfterBytes` body bytes
  *   (`{ cutAfterBytes }`: a download interrupted mid-body),
  * - forward but flip one byte of the response body (`"corrupt"`),
+ * - forward but flip one byte in the middle of the request body (`"corrupt-request"`: an upload
+ *   damaged on the way; the length and headers stay as sent),
  * - forward, let the server act, then drop the connection instead of answering
  *   (`"lose-answer"`: the ambiguous failure where a write succeeded but the client never
  *   learns it),
@@ -38,6 +40,7 @@ export type FaultAction =
   | "reset"
   | "hang"
   | "corrupt"
+  | "corrupt-request"
   | "lose-answer"
   | { delayMs: number }
   | { stallRequest: number }
@@ -218,6 +221,7 @@ export class FaultProxy {
       return;
     }
     if (action === "corrupt") return this.#forward(req, res, seen, "corrupt");
+    if (action === "corrupt-request") return this.#forward(req, res, seen, "corrupt-request");
     if (action === "lose-answer") return this.#forward(req, res, seen, "lose");
     if ("stallRequest" in action) {
       let got = 0;
@@ -268,7 +272,7 @@ export class FaultProxy {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     seen: SeenRequest,
-    mode?: "corrupt" | "lose" | { stallAfter: number } | number,
+    mode?: "corrupt" | "corrupt-request" | "lose" | { stallAfter: number } | number,
   ): void {
     const up = http.request({
       host: this.#upstream.hostname,
@@ -338,6 +342,25 @@ export class FaultProxy {
     req.on("data", (chunk: Buffer) => {
       this.bytesUp += chunk.byteLength;
     });
+    if (mode === "corrupt-request") {
+      // flip the byte in the middle of the body (by Content-Length) on its way through
+      const middle = Math.floor(Number(req.headers["content-length"] ?? 0) / 2);
+      let at = 0;
+      req.on("data", (chunk: Buffer) => {
+        if (middle >= at && middle < at + chunk.byteLength) {
+          const copy = Buffer.from(chunk);
+          copy[middle - at] ^= 0xff;
+          chunk = copy;
+        }
+        at += chunk.byteLength;
+        if (!up.write(chunk)) {
+          req.pause();
+          up.once("drain", () => req.resume());
+        }
+      });
+      req.on("end", () => up.end());
+      return;
+    }
     req.pipe(up);
   }
 }
