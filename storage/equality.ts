@@ -56,6 +56,31 @@ export interface RemoteHash {
 export type RemoteContentMemory = Pick<HashCache, "remoteContent" | "setRemoteContent">;
 
 /**
+ * The remote hash to compare with a local file of `localSize` bytes when it needs no request
+ * (steps 1 and 2 of the module documentation, or the caller's extractor), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { listedRemoteHash } from "./equality.ts";
+ * listedRemoteHash({ name: "a", size: 1, hash: "0cc175b9c0f1b6a831c399e269772661" }, 1);
+ * // { remoteHash: "0cc175b9c0f1b6a831c399e269772661" }
+ * ```
+ */
+export function listedRemoteHash(
+  remote: RemoteObject,
+  localSize: number,
+  extractor?: (o: RemoteObject) => string | undefined,
+): RemoteHash | undefined {
+  if (extractor) return { remoteHash: extractor(remote) };
+  if (remote.hash !== undefined && PLAIN_MD5.test(remote.hash)) return { remoteHash: remote.hash };
+  const listed = recordedMd5(remote.metadata);
+  if (listed !== undefined) return { remoteHash: listed.md5 };
+  // Different sizes differ, whatever the hashes: no request needed.
+  if (remote.size !== undefined && remote.size !== localSize) return { remoteHash: remote.hash };
+  return undefined;
+}
+
+/**
  * The remote hash to compare with a local file (`local.md5`), using the cheapest way that
  * decides (see the module documentation).
  *
@@ -78,12 +103,8 @@ export async function resolveRemoteHash(
     cache?: RemoteContentMemory;
   } = {},
 ): Promise<RemoteHash> {
-  if (options.extractor) return { remoteHash: options.extractor(remote) };
-  if (remote.hash !== undefined && PLAIN_MD5.test(remote.hash)) return { remoteHash: remote.hash };
-  const listed = recordedMd5(remote.metadata);
-  if (listed !== undefined) return { remoteHash: listed.md5 };
-  // Different sizes differ, whatever the hashes: no request needed.
-  if (remote.size !== undefined && remote.size !== local.size) return { remoteHash: remote.hash };
+  const listed = listedRemoteHash(remote, local.size, options.extractor);
+  if (listed !== undefined) return listed;
   const signal = options.signal;
   const head = await store.head(remote.name, { signal });
   if (head === undefined) return { remoteHash: remote.hash }; // deleted meanwhile: differs

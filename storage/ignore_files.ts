@@ -81,6 +81,9 @@ export class IgnoreMatcher {
   readonly #ig = ignore({ ignorecase: false });
   readonly #loaded = new Map<string, Promise<void>>();
   readonly #read?: (dir: string) => Promise<string | undefined>;
+  /** Whether any ignore file had a pattern (until then nothing is ignored, nothing matched). */
+  #any = false;
+  readonly #rootSlash: string;
 
   /**
    * A matcher for the tree below `root` (absolute or relative to the working directory).
@@ -93,6 +96,7 @@ export class IgnoreMatcher {
     options: { read?: (dir: string) => Promise<string | undefined> } = {},
   ) {
     this.root = path.resolve(root);
+    this.#rootSlash = this.root.endsWith(path.sep) ? this.root : this.root + path.sep;
     this.#read = options.read;
   }
 
@@ -111,7 +115,11 @@ export class IgnoreMatcher {
         let text: string | undefined;
         if (this.#read !== undefined) {
           text = await this.#read(rel);
-          if (text !== undefined) this.#ig.add(rebasePatterns(text, rel));
+          const patterns = text === undefined ? [] : rebasePatterns(text, rel);
+          if (patterns.length > 0) {
+            this.#ig.add(patterns);
+            this.#any = true;
+          }
           return;
         }
         try {
@@ -127,7 +135,10 @@ export class IgnoreMatcher {
           );
         }
         const patterns = rebasePatterns(text, rel);
-        if (patterns.length > 0) this.#ig.add(patterns);
+        if (patterns.length > 0) {
+          this.#ig.add(patterns);
+          this.#any = true;
+        }
       })();
       this.#loaded.set(rel, p);
     }
@@ -139,6 +150,13 @@ export class IgnoreMatcher {
    * itself or lies outside it.
    */
   relative(absPath: string): string | undefined {
+    if (absPath.startsWith(this.#rootSlash) && !absPath.includes(`${path.sep}.`)) {
+      // the walk's paths: already absolute and normal below the root
+      const rel = absPath.slice(this.#rootSlash.length);
+      if (rel !== "" && !rel.includes(`${path.sep}${path.sep}`)) {
+        return path.sep === "/" ? rel : rel.split(path.sep).join("/");
+      }
+    }
     const rel = path.relative(this.root, path.resolve(absPath));
     if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
     return rel.split(path.sep).join("/");
@@ -153,6 +171,8 @@ export class IgnoreMatcher {
     if (rel === undefined) return false;
     const cut = rel.lastIndexOf("/");
     await this.#load(cut === -1 ? "" : rel.slice(0, cut));
+    // no pattern anywhere yet: nothing to match (the matcher would also remember every path)
+    if (!this.#any) return false;
     return this.#ig.ignores(isDirectory ? `${rel}/` : rel);
   }
 }

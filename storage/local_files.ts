@@ -9,7 +9,9 @@
 import type { Dirent, Stats } from "node:fs";
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import * as path from "node:path";
+import { setImmediate } from "node:timers";
 import { AccsrError } from "../errors.ts";
+import { localFs, type LocalStat } from "./local_fs.ts";
 import { isTempFileName } from "./temp_files.ts";
 
 /**
@@ -179,40 +181,45 @@ function fileOf(displayPath: string, absPath: string, st: Stats): LocalFile {
   };
 }
 
-/** Limits concurrent file-system calls (a wide tree would otherwise open thousands at once). */
-function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((r) => queue.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      queue.shift()?.();
-    }
+/** Entries stat'ed between two yields to the event loop (a listing runs meanwhile). */
+const YIELD_EVERY = 256;
+
+/** Lets timers and I/O callbacks run (a resolved promise would only run microtasks). */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function fileOfLocal(displayPath: string, absPath: string, st: LocalStat): LocalFile {
+  return {
+    displayPath,
+    absPath,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+    ino: st.ino,
   };
 }
 
 /**
- * Walks a directory tree: entries sorted by name, files before nothing in particular — the
- * result order is the sorted depth-first order; `stat`s and sub-walks run in parallel.
+ * Walks a directory tree: entries sorted by name, the result in sorted depth-first order.
+ * One `readdir` per folder and one synchronous `lstat` per entry (see `local_fs.ts`: a fifth
+ * of the CPU of the promise API), yielding to the event loop every few hundred entries so
+ * that the remote listing started beside the walk keeps going.
  */
 async function walk(
   absDir: string,
   display: string,
-  limit: <T>(fn: () => Promise<T>) => Promise<T>,
   skip?: SkipEntry,
   onSpecial?: OnSpecial,
   links: LinkPolicy = {},
   ancestors: ReadonlySet<string> = new Set(),
+  out: LocalFile[] = [],
 ): Promise<LocalFile[]> {
   let names: string[];
   try {
     // names only: Deno's `withFileTypes` costs one lstat per entry, and each file needs an
     // lstat (or stat) anyway
-    names = await limit(() => readdir(absDir));
+    names = await readdir(absDir);
   } catch (e) {
     const code = (e as { code?: string }).code;
     throw invalid(
@@ -222,33 +229,43 @@ async function walk(
       e,
     );
   }
-  // accsr's own temporary files (`.accsr-*.part`) never travel
-  names = names.filter((n) => !isTempFileName(n));
   names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-  const one = async (name: string): Promise<LocalFile | LocalFile[] | undefined> => {
-    const abs = path.join(absDir, name);
-    const disp = joinDisplay(display, name);
-    let st = await limit(() => lstat(abs)).catch((e) => {
-      if ((e as { code?: string }).code === "ENOENT") return undefined; // vanished meanwhile
-      throw invalid(disp, (e as Error).message, "check permissions", e);
-    });
-    if (st === undefined) return undefined;
-    if (skip !== undefined && await skip(abs, st.isDirectory())) return undefined;
-    if (st.isDirectory()) {
-      const seen = new Set(ancestors).add(`${st.dev}:${st.ino}`);
-      return await walk(abs, disp, limit, skip, onSpecial, links, seen);
+  const dirPrefix = absDir.endsWith(path.sep) ? absDir : absDir + path.sep;
+  const dispPrefix = display === "" ? "" : display.endsWith("/") ? display : `${display}/`;
+  let since = 0;
+  for (const name of names) {
+    // accsr's own temporary files (`.accsr-*.part`) never travel
+    if (isTempFileName(name)) continue;
+    if (++since >= YIELD_EVERY) {
+      since = 0;
+      await yieldToLoop();
     }
-    if (st.isSymbolicLink()) {
+    const abs = dirPrefix + name;
+    const disp = dispPrefix + name;
+    let st: LocalStat;
+    try {
+      st = localFs.lstat(abs);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") continue; // vanished meanwhile
+      throw invalid(disp, (e as Error).message, "check permissions", e);
+    }
+    if (skip !== undefined && await skip(abs, st.isDirectory)) continue;
+    if (st.isDirectory) {
+      const seen = new Set(ancestors).add(`${st.dev}:${st.ino}`);
+      await walk(abs, disp, skip, onSpecial, links, seen, out);
+      continue;
+    }
+    if (st.isSymbolicLink) {
       if (links.follow === false) {
         links.onSymlink?.({
           absPath: abs,
           displayPath: disp,
           reason: "symbolic link (skipped: --no-follow-symlinks)",
         });
-        return undefined;
+        continue;
       }
-      st = await limit(() => statFollow(abs, disp));
-      if (st.isDirectory()) {
+      const target = await statFollow(abs, disp);
+      if (target.isDirectory()) {
         // by default symlinked directories are not descended (like os.walk)
         if (links.follow !== true) {
           links.onSymlink?.({
@@ -256,39 +273,31 @@ async function walk(
             displayPath: disp,
             reason: "symbolic link to a directory (not walked: pass --follow-symlinks)",
           });
-          return undefined;
+          continue;
         }
-        const id = `${st.dev}:${st.ino}`;
+        const id = `${target.dev}:${target.ino}`;
         if (ancestors.has(id)) {
           links.onSymlink?.({
             absPath: abs,
             displayPath: disp,
             reason: "symbolic link loop (it leads to a folder above it; not walked)",
           });
-          return undefined;
+          continue;
         }
-        return await walk(abs, disp, limit, skip, onSpecial, links, new Set(ancestors).add(id));
+        await walk(abs, disp, skip, onSpecial, links, new Set(ancestors).add(id), out);
+        continue;
       }
-      if (st.isFile()) await links.checkOutside?.(abs, disp);
+      if (target.isFile()) await links.checkOutside?.(abs, disp);
+      const kind = specialKind(target);
+      if (kind !== undefined) onSpecial?.({ absPath: abs, displayPath: disp, reason: kind });
+      if (target.isFile()) out.push(fileOf(disp, abs, target));
+      continue;
     }
-    const kind = specialKind(st);
-    if (kind !== undefined) onSpecial?.({ absPath: abs, displayPath: disp, reason: kind });
-    return st.isFile() ? fileOf(disp, abs, st) : undefined;
-  };
-  // a few workers per folder (not one promise per entry: a folder may hold 100,000 files)
-  const parts: (LocalFile | LocalFile[] | undefined)[] = new Array(names.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < names.length) {
-      const i = next++;
-      parts[i] = await one(names[i]);
+    if (st.special !== undefined) {
+      onSpecial?.({ absPath: abs, displayPath: disp, reason: st.special });
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, names.length) }, worker));
-  const out: LocalFile[] = [];
-  for (const p of parts) {
-    if (Array.isArray(p)) { for (const f of p) out.push(f); }
-    else if (p !== undefined) out.push(p);
+    if (st.isFile) out.push(fileOfLocal(disp, abs, st));
   }
   return out;
 }
@@ -432,7 +441,6 @@ export async function findLocalFiles(
       const walked = await walk(
         abs,
         display,
-        limiter(64),
         options.skip,
         options.onSpecial,
         links,
@@ -444,6 +452,7 @@ export async function findLocalFiles(
       out.push(fileOf(display, abs, st));
     }
   }
+  if (candidates.length <= 1) return out; // one walk finds each file once
   const seen = new Set<string>();
   return out.filter((f) => !seen.has(f.absPath) && seen.add(f.absPath));
 }
@@ -460,5 +469,5 @@ export async function findLocalFiles(
  * ```
  */
 export function filesBelow(absDir: string, options: FindOptions = {}): Promise<LocalFile[]> {
-  return walk(absDir, "", limiter(64), options.skip, options.onSpecial);
+  return walk(absDir, "", options.skip, options.onSpecial);
 }

@@ -11,8 +11,9 @@ import { access, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import process from "node:process";
+import { setImmediate } from "node:timers";
 import { AccsrError, NoFilesFoundError } from "../errors.ts";
-import { resolveRemoteHash } from "./equality.ts";
+import { listedRemoteHash, resolveRemoteHash } from "./equality.ts";
 import { filterPredicate, type TransferFilters } from "./filters.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
 import { IGNORE_FILE_NAME, IgnoreMatcher } from "./ignore_files.ts";
@@ -31,6 +32,7 @@ import {
   matchPush,
   planPullDeletions,
   planPushDeletions,
+  type PushMatch,
   toRemoteObject,
 } from "./plan.ts";
 import { runPool } from "./pool.ts";
@@ -152,11 +154,22 @@ async function requireDirectoryOrMissing(dir: string): Promise<void> {
  * ```
  */
 export function pushKey(basePath: string, localPath: string): string {
-  const posix = localPath.split(path.sep).join("/");
-  if (posix.split("/").includes("..")) {
+  const posix = path.sep === "/" ? localPath : localPath.split(path.sep).join("/");
+  if (
+    posix.includes("..") && (posix === ".." || posix.startsWith("../") ||
+      posix.endsWith("/..") || posix.includes("/../"))
+  ) {
     throw new RangeError(
       `Cannot push "${localPath}": the remote key would contain ".." (pass localPathPrefix so the path is relative to it)`,
     );
+  }
+  // the walk's display paths are already normal: no empty or "." segment to drop
+  if (
+    posix !== "" && posix[0] !== "/" && !posix.endsWith("/") && !posix.includes("//") &&
+    !posix.startsWith("./") && !posix.includes("/./") && !posix.endsWith("/.") && posix !== "."
+  ) {
+    const base = basePath === "" ? "" : joinKey(basePath);
+    return base === "" ? posix : `${base}/${posix}`;
   }
   return joinKey(basePath, posix);
 }
@@ -315,7 +328,40 @@ export async function planPush(
   ctx.hashCache = cache;
   const summary = new TransactionSummary("push");
   summary.skippedFiles.push(...special);
-  const objs = await runPool(matches, ctx.concurrency, async (m) => {
+  const objs = await comparePushed(ctx, cache, matches, reasons);
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
+    summary.addEntry(objs[i], { skip: m.skip, collidesWith: m.collidesWith });
+  }
+  if (ctx.delete === true) {
+    summary.deleteEnabled = true;
+    summary.maxDelete = ctx.maxDelete;
+    summary.filesToDelete.push(...deletions);
+  }
+  return summary;
+}
+
+/** Files hashed in the calling thread between two yields to the event loop. */
+const HASH_BATCH = 64;
+
+/**
+ * The sync objects of a push's matches, in order. Most files are decided synchronously: a
+ * file whose MD5 is cached (or small enough to hash right here from one synchronous read)
+ * and whose remote hash the listing carries needs no promise at all; only the rest (new
+ * files to check for readability, larger files, remote objects needing a HEAD) go through
+ * the pool.
+ */
+async function comparePushed(
+  ctx: PlanContext,
+  cache: HashCache,
+  matches: readonly PushMatch[],
+  reasons: ReadonlyMap<LocalFile, string>,
+): Promise<SyncObject[]> {
+  const objs: SyncObject[] = new Array(matches.length);
+  const slow: number[] = [];
+  let read = 0;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
     const base = {
       syncDirection: "push" as const,
       remotePath: m.key,
@@ -330,20 +376,52 @@ export async function planPush(
     // readability (an access() per unchanged file was a quarter of a warm plan's CPU); the
     // others are read below when their MD5 is not cached, or not read at all.
     if (!m.skip && m.remote === undefined) {
-      await requireReadable(m.file.absPath, m.file.displayPath);
+      slow.push(i);
+      continue;
     }
     if (m.skip || m.collidesWith.length > 0 || m.remote === undefined) {
+      objs[i] = new SyncObject(base);
+      continue;
+    }
+    const listed = listedRemoteHash(m.remote, m.file.size, ctx.remoteHashExtractor);
+    const v = versionOf(m.file);
+    let md5 = listed === undefined || v === undefined ? undefined : cache.get(v);
+    if (md5 === undefined && listed !== undefined && v !== undefined && v.size <= SYNC_HASH_MAX) {
+      if (++read >= HASH_BATCH) {
+        read = 0;
+        ctx.signal?.throwIfAborted();
+        await yieldToLoop();
+      }
+      md5 = cache.md5Sync(v); // undefined on any error: the pool below reports it
+    }
+    if (md5 === undefined || listed === undefined) {
+      slow.push(i);
+      continue;
+    }
+    objs[i] = new SyncObject({
+      ...base,
+      localHash: md5,
+      remoteHash: listed.remoteHash,
+    });
+  }
+  const done = await runPool(slow, ctx.concurrency, async (i) => {
+    const m = matches[i];
+    const base = {
+      syncDirection: "push" as const,
+      remotePath: m.key,
+      localPath: m.file.absPath,
+      existsLocally: true,
+      localSize: m.file.size,
+      displayPath: m.file.displayPath,
+      remoteObj: m.remote,
+      skipReason: reasons.get(m.file),
+    };
+    if (m.remote === undefined) {
+      await requireReadable(m.file.absPath, m.file.displayPath);
       return new SyncObject(base);
     }
     const f = m.file;
-    const st = f.ctimeMs === undefined ? await stat(f.absPath) : f;
-    const v: FileVersion = {
-      absPath: f.absPath,
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-      ctimeMs: st.ctimeMs!,
-      ino: st.ino,
-    };
+    const v = versionOf(f) ?? await versionNow(f.absPath);
     let md5: string;
     try {
       md5 = await cache.md5(v, ctx.signal);
@@ -374,17 +452,31 @@ export async function planPush(
     });
   }, { signal: ctx.signal, stopOnError: true });
   ctx.signal?.throwIfAborted();
-  objs.forEach((r, i) => {
+  done.forEach((r, j) => {
     if (r?.status === "rejected") throw r.reason;
-    const m = matches[i];
-    summary.addEntry(r!.value, { skip: m.skip, collidesWith: m.collidesWith });
+    objs[slow[j]] = r!.value;
   });
-  if (ctx.delete === true) {
-    summary.deleteEnabled = true;
-    summary.maxDelete = ctx.maxDelete;
-    summary.filesToDelete.push(...deletions);
-  }
-  return summary;
+  return objs;
+}
+
+/** Files up to this size are hashed in the calling thread from one synchronous read. */
+const SYNC_HASH_MAX = 64 * 1024;
+
+/** The version of a scanned file (from the walk's `lstat`), if the walk had every field. */
+function versionOf(f: LocalFile): FileVersion | undefined {
+  if (f.ctimeMs === undefined) return undefined;
+  return { absPath: f.absPath, size: f.size, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs, ino: f.ino };
+}
+
+/** The version of a file now. */
+async function versionNow(absPath: string): Promise<FileVersion> {
+  const st = await stat(absPath);
+  return { absPath, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+}
+
+/** Lets timers and I/O callbacks run (a resolved promise would only run microtasks). */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The remote objects a push with delete removes, as sync objects (see `planPushDeletions`). */

@@ -2,7 +2,8 @@
  * `deno task bench`: accsr against rclone, `aws s3 sync` and s3-sync-client on a private Ceph
  * radosgw (127.0.0.1 only). Workloads: W1 push 5,000 × 1 KiB files into an empty prefix, W2
  * the same push again (nothing changed), W3 pull them into an empty folder, W4 push 4 × 256
- * MiB, W5 W4 again; plus a memory check (dry-run plan of 100,000 tiny files). Every tool runs
+ * MiB, W5 W4 again; plus a memory check (dry-run plan of 100,000 tiny files) and W6 (scale:
+ * 100,000 files of 100–500 B already in the bucket, see `_w6.ts`). Every tool runs
  * as a whole process into its own bucket and a fresh prefix per pass; the median of 3 passes
  * is reported, with wall time, client CPU, peak RSS and (from a separate pass through a
  * counting proxy) request counts, and the issue's targets are judged.
@@ -33,6 +34,7 @@ import { writeLargeFiles, writeSmallFiles } from "./_data.ts";
 import { type CountingProxy, startProxy } from "./_proxy.ts";
 import { startupBreakdown, startupLines } from "./_startup.ts";
 import { credentialBench, credentialLines, type CredentialResult } from "./_credentials.ts";
+import { runW6, W6_FILES, type W6Result } from "./_w6.ts";
 import {
   type Cell,
   checkTargets,
@@ -469,6 +471,28 @@ export async function main(argv: string[]): Promise<number> {
     await rm(planDir, { recursive: true, force: true });
     const plan = { files: sizes.planFiles, wallS: pm.wallS, cpuS: pm.cpuS, rssMiB: pm.rssMiB };
 
+    // ---- W6: scale (100,000 tiny files already in the bucket; 2,000 in smoke mode)
+    let w6: W6Result | undefined;
+    if (endpoint && admin && existsSync(path.join(repo, "cli.ts"))) {
+      const w6Bucket = `bench-${runId}-w6`;
+      await admin.createBucket(w6Bucket);
+      cleanups.push(() => admin.empty(w6Bucket, ""));
+      try {
+        w6 = await runW6({
+          repo,
+          work: path.join(work, "w6"),
+          data,
+          endpoint,
+          bucket: w6Bucket,
+          files: smoke ? W6_FILES.smoke : W6_FILES.full,
+          reps: sizes.reps,
+          log,
+        });
+      } catch (e) {
+        throw new AccsrError(String(e));
+      }
+    }
+
     // ---- start-up breakdown of a no-op (W5) under Deno (and Node when the npm build exists)
     log("start-up breakdown …");
     const accsrTool = runnable.find((t) => t.id === "accsr")!;
@@ -520,6 +544,7 @@ export async function main(argv: string[]): Promise<number> {
         fmtS(plan.cpuS)
       }`,
       "",
+      ...(w6 ? [...w6.lines, ""] : ["W6: not run (needs an S3 server and cli.ts)", ""]),
       "Start-up breakdown of a no-op push (W5), medians; each step includes the ones above it:",
       ...startupLines(startup),
       existsSync(path.join(repo, "npm", "esm", "cli.js"))
@@ -567,6 +592,7 @@ export async function main(argv: string[]): Promise<number> {
             workloads,
             results,
             memoryCheck: plan,
+            w6: w6 && { files: w6.files, rows: w6.rows, ratios: w6.ratios, seededBy: w6.seededBy },
             startup,
             credentials,
             targets,

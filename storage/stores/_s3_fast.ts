@@ -212,7 +212,7 @@ export class FastS3 implements S3Ops {
       "continuation-token": token,
     };
     const res = await this.request({ method: "GET", query, signal });
-    return parseListObjectsV2(res.body.toString("utf8"));
+    return parseListObjectsV2(res.body);
   }
 
   /** `HeadObject`. */

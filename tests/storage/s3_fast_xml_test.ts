@@ -143,6 +143,28 @@ describe("parseListObjectsV2", () => {
     );
   });
 
+  it("reads the same from bytes as from text, also pages the fast path hands to the tree", () => {
+    const pages = [
+      `<?xml version="1.0"?>\n<ListBucketResult ${NS}><IsTruncated>true</IsTruncated>` +
+      contents("a &amp; b") + contents("日本.txt") +
+      "<NextContinuationToken>n&amp;1</NextContinuationToken></ListBucketResult>",
+      // CDATA, comments and carriage returns: the element tree reads them
+      `<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key><![CDATA[c<d]]></Key>` +
+      "<Size>2</Size></Contents><!-- x --></ListBucketResult>",
+      "<ListBucketResult><Contents><Key>a\r\nb</Key><Size>1</Size></Contents></ListBucketResult>",
+      '<ListBucketResult><Contents a="1"><Key>k</Key></Contents></ListBucketResult>',
+    ];
+    for (const xml of pages) {
+      const fromBytes = parseListObjectsV2(new TextEncoder().encode(xml));
+      expect(fromBytes).toEqual(parseListObjectsV2(xml));
+    }
+    expect(parseListObjectsV2(pages[0]).objects.map((o) => o.key)).toEqual(["a & b", "日本.txt"]);
+    expect(parseListObjectsV2(pages[0]).nextToken).toBe("n&1");
+    expect(parseListObjectsV2(pages[1]).objects.map((o) => o.key)).toEqual(["c<d"]);
+    expect(parseListObjectsV2(pages[2]).objects.map((o) => o.key)).toEqual(["a\nb"]);
+    expect(parseListObjectsV2(pages[3]).objects.map((o) => o.key)).toEqual(["k"]);
+  });
+
   it("parses a 1000-key page quickly", () => {
     const xml = `<ListBucketResult ${NS}><IsTruncated>true</IsTruncated>` +
       Array.from({ length: 1000 }, (_, i) => contents(`perf/${i} &amp;.bin`)).join("") +
