@@ -8,7 +8,8 @@
  * prefix with a fresh hash cache; medians of wall time and client CPU. Target: chain ≤ 1.1 ×
  * static (client CPU).
  *
- * Standalone: `deno run -A scripts/bench/_credentials.ts --endpoint URL [--files N] [--reps N]`.
+ * Standalone: `deno run -A scripts/bench/_credentials.ts --endpoint URL [--files N] [--reps N]
+ * [--repo DIR]` (`--repo`: another checkout's CLI, e.g. an older commit, for comparison).
  *
  * @module
  */
@@ -189,6 +190,7 @@ if (import.meta.main) {
       endpoint: { type: "string" },
       files: { type: "string", default: "2000" },
       reps: { type: "string", default: "3" },
+      repo: { type: "string" },
     },
   });
   const url = values.endpoint ?? process.env.S3_ENDPOINT;
@@ -196,7 +198,7 @@ if (import.meta.main) {
   const work = await mkdtemp(path.join(os.tmpdir(), "accsr-bench-cred-"));
   try {
     const r = await credentialBench({
-      repo: path.resolve(import.meta.dirname!, "..", ".."),
+      repo: values.repo ?? path.resolve(import.meta.dirname!, "..", ".."),
       endpoint: {
         url,
         key: process.env.S3_ACCESS_KEY ?? "test",

@@ -99,6 +99,20 @@ describeS3("S3Store", (config) => {
     () => Promise.resolve(makeS3Store(config, { fastPut: false })),
     { multipartThreshold: 5 * MiB, largeDelete: false, dispose: dropBucket },
   );
+  // The lean path with virtual-hosted addressing (<bucket>.localhost: radosgw's
+  // `rgw dns name = localhost`; *.localhost connects to the loopback address).
+  const local = new URL(config.endpoint);
+  if (local.hostname === "127.0.0.1" || local.hostname === "localhost") {
+    local.hostname = "localhost";
+    storeConformance(
+      "S3Store virtual-hosted",
+      () =>
+        Promise.resolve(
+          makeS3Store(config, { endpoint: local.href, forcePathStyle: false }),
+        ),
+      { multipartThreshold: 5 * MiB, largeDelete: false, dispose: dropBucket },
+    );
+  }
 });
 
 describeS3("S3Store specifics", (config) => {
