@@ -8,6 +8,7 @@
  */
 import type { BandwidthLimiter } from "./bandwidth.ts";
 import { createHash } from "node:crypto";
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
 import { AccsrError, StorageError, SyncConflictError } from "../errors.ts";
@@ -87,6 +88,9 @@ function resumeToken(remote: RemoteObject): string | undefined {
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
 
+/** Files up to this size are read, written, moved and stat'ed with synchronous calls. */
+const SMALL_FILE_BYTES = 128 * 1024;
+
 export { refuseIfConflicting };
 
 async function upload(
@@ -96,13 +100,18 @@ async function upload(
 ): Promise<SyncObject> {
   const localPath = obj.localPath!;
   const started = Date.now();
-  const before = await stat(localPath);
+  // a small file (as planned): synchronous calls (each a few microseconds; a hand-off to the
+  // thread pool costs more than the call)
+  const small = obj.localSize !== undefined && obj.localSize <= SMALL_FILE_BYTES;
+  const before = small ? statSync(localPath) : await stat(localPath);
   const limit = o.inMemoryLimit ?? 8 * 1024 * 1024;
   let md5: string;
   let body: { data: Uint8Array } | { path: string; size: number };
   let partMd5s: { partSize: number; md5s: string[] } | undefined;
   if (before.size <= limit) {
-    const data = await readFile(localPath, { signal: o.signal });
+    const data = before.size <= SMALL_FILE_BYTES
+      ? readFileSync(localPath)
+      : await readFile(localPath, { signal: o.signal });
     md5 = md5Bytes(data);
     body = { data };
   } else {
@@ -173,7 +182,7 @@ async function upload(
       stored = await put({ ifNoneMatch: false, ifMatch: undefined });
     } else throw e;
   }
-  const after = await stat(localPath);
+  const after = small ? statSync(localPath) : await stat(localPath);
   // ctime and inode too: an in-place rewrite with the old mtime restored, or a replacement.
   // Where ctime has only whole seconds (Deno) and the file's ctime falls in a second the
   // upload overlapped, a rewrite keeping size and times is invisible to stat: files read into
@@ -358,15 +367,26 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
         !(e instanceof StorageError && e.code === "CORRUPT_DOWNLOAD");
       throw e;
     }
+    // a small file: synchronous calls (each a few microseconds; a hand-off to the thread
+    // pool costs more than the call)
+    const small = got.size <= SMALL_FILE_BYTES;
     if (obj.existsLocally) {
-      await rename(tmp, localPath);
+      if (small) renameSync(tmp, localPath);
+      else await rename(tmp, localPath);
       placed = true;
     } else {
       try {
-        await link(tmp, localPath); // create-only: never clobbers a file that appeared meanwhile
+        // create-only: never clobbers a file that appeared meanwhile
+        if (small) linkSync(tmp, localPath);
+        else await link(tmp, localPath);
         // drop the temporary name now: the unlink changes the file's ctime, which the hash
         // cache entry below must already include
-        await unlink(tmp).catch(() => {});
+        try {
+          if (small) unlinkSync(tmp);
+          else await unlink(tmp);
+        } catch {
+          // removed by someone else: fine
+        }
         placed = true;
       } catch (e) {
         const code = (e as { code?: string }).code;
@@ -395,7 +415,7 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
       }
     }
     if (o.hashCache) {
-      const v = await stat(localPath);
+      const v = small ? statSync(localPath) : await stat(localPath);
       o.hashCache.set(
         { absPath: localPath, size: v.size, mtimeMs: v.mtimeMs, ctimeMs: v.ctimeMs, ino: v.ino },
         got.md5,
