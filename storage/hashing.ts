@@ -45,6 +45,21 @@ const MAGIC = "accsr-md5-cache 2";
 const REMOTE = "@remote";
 
 let misses = 0;
+let writes = 0;
+
+/**
+ * Writes of hash cache files by this process (appends and rewrites; for tests and
+ * diagnostics: a transaction writes the cache of its tree at most once).
+ *
+ * @example
+ * ```ts
+ * import { hashCacheWrites } from "./hashing.ts";
+ * console.log(hashCacheWrites()); // 0
+ * ```
+ */
+export function hashCacheWrites(): number {
+  return writes;
+}
 
 /**
  * Files this process hashed because the cache had no valid entry (for tests and diagnostics).
@@ -326,6 +341,7 @@ export class HashCache {
     const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
     try {
       await mkdir(path.dirname(file), { recursive: true });
+      writes++;
       if (compact) {
         await writeFile(tmp, text);
         await rename(tmp, file);

@@ -26,6 +26,7 @@ export type {
   CleanupOptions,
   CleanupResult,
   DeleteOptions,
+  PlannedPush,
   PullOptions,
   PushOptions,
   RemoteStorageOptions,

@@ -128,6 +128,32 @@ function checkConcurrency(n: number | undefined): number {
 }
 
 /**
+ * A planned push (see {@linkcode RemoteStorage.planPush}): what would move, and the transfer
+ * of exactly that plan.
+ *
+ * @example
+ * ```ts
+ * import type { PlannedPush } from "accsr/storage";
+ * async function run(plan: PlannedPush) {
+ *   console.log(plan.summary.filesToSync.length);
+ *   return await plan.apply();
+ * }
+ * ```
+ */
+export interface PlannedPush {
+  /** The plan: matched, new, equal and differing files (nothing transferred yet). */
+  readonly summary: TransactionSummary;
+  /**
+   * Transfers the plan (as `push` would have, with its options: `force`, `dryrun`,
+   * `snapshot`…) and resolves with the summary of the transaction. Called again, it returns
+   * the same promise: a plan is applied at most once.
+   */
+  apply(): Promise<TransactionSummary>;
+  /** Drops the plan without transferring; the hashes learned while planning are kept. */
+  discard(): Promise<void>;
+}
+
+/**
  * A bucket namespace to push to and pull from.
  *
  * @example
@@ -330,6 +356,28 @@ export class RemoteStorage {
    * moves) on collisions or when files differ and `force` is false.
    */
   async push(path: string, options: PushOptions = {}): Promise<TransactionSummary> {
+    return await (await this.planPush(path, options)).apply();
+  }
+
+  /**
+   * Plans a push like {@linkcode RemoteStorage.push} (same options, same refusals before
+   * planning) without transferring anything: the returned plan's `summary` says what
+   * `apply()` will do, and `apply()` then transfers exactly that plan (no second listing or
+   * scan), refusing conflicts as `push` does. Several paths can so be planned first and
+   * refused together (the CLI's `accsr push a b`). A plan that is not applied should be
+   * `discard()`ed: that keeps the hashes learned while planning for the next run.
+   *
+   * @example
+   * ```ts
+   * import { RemoteStorage } from "accsr/storage";
+   * const storage = new RemoteStorage({ provider: "memory", bucket: "demo" });
+   * await storage.createBucket();
+   * const plans = [await storage.planPush("README.md"), await storage.planPush("LICENSE")];
+   * if (plans.every((p) => !p.summary.requiresForce)) for (const p of plans) await p.apply();
+   * else for (const p of plans) await p.discard();
+   * ```
+   */
+  async planPush(path: string, options: PushOptions = {}): Promise<PlannedPush> {
     allowManyListeners(options.signal);
     const store = await this.store();
     const events = this.#events(options.usePbar);
@@ -351,13 +399,24 @@ export class RemoteStorage {
     }
     ctx.followSymlinks = options.followSymlinks;
     const summary = await planPush(ctx, path, options.localPathPrefix);
-    const done = await this.#apply(summary, ctx, options);
-    if (snapshot !== undefined && !options.dryrun) {
-      await this.createSnapshot(snapshot, this.#pushedRemotePath(path, options.localPathPrefix), {
-        signal: options.signal,
-      });
-    }
-    return done;
+    let settled: Promise<TransactionSummary> | undefined;
+    const apply = async () => {
+      const done = await this.#apply(summary, ctx, options);
+      if (snapshot !== undefined && !options.dryrun) {
+        await this.createSnapshot(snapshot, this.#pushedRemotePath(path, options.localPathPrefix), {
+          signal: options.signal,
+        });
+      }
+      return done;
+    };
+    return {
+      summary,
+      apply: () => settled ??= apply(),
+      discard: async () => {
+        settled ??= Promise.resolve(summary);
+        await ctx.hashCache?.save();
+      },
+    };
   }
 
   /** The remote path (below the base path) a push of the local `p` writes to. */

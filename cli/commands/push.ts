@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { MaxDeleteExceededError, SyncConflictError } from "../../errors.ts";
-import type { TransactionSummary } from "../../storage/mod.ts";
+import type { PlannedPush, TransactionSummary } from "../../storage/mod.ts";
 import { concurrencyOf, mirrorOptionsOf, patternsOf, UsageError } from "../args.ts";
 import type { Command, CommandContext } from "../context.ts";
 import { bandwidthLimitOf, filterOptionsOf, followSymlinksOf } from "../transfer_options.ts";
@@ -30,7 +30,7 @@ export const push: Command = {
       "directory); an absolute path without a prefix keeps its full path as key (as accsr).",
       "Files with equal MD5 never move. Files that differ are only overwritten with --force;",
       "otherwise the whole transaction is refused before anything moves (exit code 3). Several",
-      "paths are planned together first and refused together. --dry-run lists what would move",
+      "paths are planned once, all first, and refused together. --dry-run lists what would move",
       "and exits 0; its output says whether a real run would be refused. Named pipes, sockets",
       'and devices are never pushed: one warning each, listed in --json "skipped_files"',
       "(naming one directly is an error). An empty path (\"\") is a usage error: use '.'.",
@@ -123,38 +123,49 @@ export const push: Command = {
       );
     }
     const storage = ctx.storage({ dryRun: ctx.dryRun });
-    const planner = paths.length > 1 && !ctx.dryRun ? ctx.storage({ dryRun: true }) : storage;
-    const pushOne = (path: string, dryrun: boolean): Promise<TransactionSummary> =>
-      (dryrun ? planner : storage).push(path, {
-        ...patterns,
-        ...mirror,
-        ...filters,
-        ...(bandwidthLimit === undefined ? {} : { bandwidthLimit }),
-        ...(followSymlinks === undefined ? {} : { followSymlinks }),
-        concurrency,
-        force: ctx.force,
-        dryrun,
-        localPathPrefix: prefix ?? (isAbsolute(path) ? undefined : ctx.cwd),
-        signal: ctx.signal,
-        ...(snapshot === undefined ? {} : { snapshot }),
-      });
+    const optionsOf = (path: string) => ({
+      ...patterns,
+      ...mirror,
+      ...filters,
+      ...(bandwidthLimit === undefined ? {} : { bandwidthLimit }),
+      ...(followSymlinks === undefined ? {} : { followSymlinks }),
+      concurrency,
+      force: ctx.force,
+      dryrun: ctx.dryRun,
+      localPathPrefix: prefix ?? (isAbsolute(path) ? undefined : ctx.cwd),
+      signal: ctx.signal,
+      ...(snapshot === undefined ? {} : { snapshot }),
+    });
 
     let summary: TransactionSummary;
     if (paths.length > 1 && !ctx.dryRun) {
-      // plan every path first so that a conflict in one refuses them all
-      const plan = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, true)));
+      // plan every path first (once: each plan is then applied as it is) so that a conflict
+      // in one refuses them all
+      const plans: PlannedPush[] = [];
+      try {
+        for (const p of paths) plans.push(await storage.planPush(p, optionsOf(p)));
+      } catch (e) {
+        for (const p of plans) await p.discard();
+        throw e;
+      }
+      const plan = mergeSummaries("push", plans.map((p) => p.summary));
       if (isRefused(plan, ctx.force)) {
+        for (const p of plans) await p.discard();
         throw refusal(plan, ctx.force);
       }
       const done: TransactionSummary[] = [];
       try {
-        for (const p of paths) done.push(await pushOne(p, false));
+        for (const p of plans) done.push(await p.apply());
       } catch (e) {
+        for (const p of plans.slice(done.length + 1)) await p.discard();
         throw movedBefore(e, done);
       }
       summary = mergeSummaries("push", done);
     } else {
-      summary = mergeSummaries("push", await sequential(paths, (p) => pushOne(p, ctx.dryRun)));
+      summary = mergeSummaries(
+        "push",
+        await sequential(paths, (p) => storage.push(p, optionsOf(p))),
+      );
     }
     return reportTransaction(ctx, summary, storage.remoteBasePath);
   },
