@@ -8,7 +8,7 @@
  * is reported, with wall time, client CPU, peak RSS and (from a separate pass through a
  * counting proxy) request counts, and the issue's targets are judged.
  *
- * Usage: `deno run -A scripts/bench/main.ts [--smoke] [--out FILE] [--reps N]
+ * Usage: `deno run -A scripts/bench/main.ts [--smoke] [--out FILE] [--reps N] [--no-azure]
  *   [--tools accsr,rclone,…] [--endpoint URL] [--install | --no-install] [--no-count]`
  *
  * - `--smoke`: few files, tiny sizes, 1 pass, 2,000-file plan; finishes well within 60 s;
@@ -18,6 +18,9 @@
  * - `--endpoint URL`: use a running S3 server (key/secret from `$S3_ACCESS_KEY` /
  *   `$S3_SECRET_KEY`, default test/testtesttest) instead of starting one.
  * - `--out FILE`: also write every result as JSON.
+ * - Azure Blob rows (A1–A5, accsr vs rclone azureblob on Azurite, `_azure.ts`): on Azurite at
+ *   `--azure-endpoint URL`, else `$AZURE_BLOB_ENDPOINT`, else a private one on a free port;
+ *   skipped with a note when Azurite cannot start; `--no-azure` leaves them out.
  *
  * The private server uses S3 port 27480, MON 26789, OSD 26800-26899 and its own RUN_DIR under
  * a temporary folder; it is stopped by PID on exit (also on Ctrl-C).
@@ -35,6 +38,7 @@ import { type CountingProxy, startProxy } from "./_proxy.ts";
 import { startupBreakdown, startupLines } from "./_startup.ts";
 import { credentialBench, credentialLines, type CredentialResult } from "./_credentials.ts";
 import { runW6, W6_FILES, type W6Result } from "./_w6.ts";
+import { azureBench, type AzureBenchResult } from "./_azure.ts";
 import {
   type Cell,
   checkTargets,
@@ -174,13 +178,16 @@ export async function main(argv: string[]): Promise<number> {
       install: { type: "boolean" },
       "no-install": { type: "boolean" },
       "no-count": { type: "boolean", default: false },
+      "no-azure": { type: "boolean", default: false },
+      "azure-endpoint": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (flags.help) {
     console.log(
       "deno task bench [--smoke] [--out FILE] [--reps N] [--tools accsr,rclone,rclone-nohead,rclone-checksum,aws,s3-sync-client]\n" +
-        "                [--endpoint URL] [--install | --no-install] [--no-count]",
+        "                [--endpoint URL] [--install | --no-install] [--no-count]\n" +
+        "                [--no-azure] [--azure-endpoint URL]",
     );
     return 0;
   }
@@ -530,6 +537,16 @@ export async function main(argv: string[]): Promise<number> {
         throw new AccsrError(String(e));
       });
     }
+    // ---- Azure Blob rows vs rclone azureblob (scripts/bench/_azure.ts)
+    const azure: AzureBenchResult | undefined = flags["no-azure"] ? undefined : await azureBench({
+      repo,
+      work,
+      data,
+      smoke,
+      reps: flags.reps === undefined ? undefined : sizes.reps,
+      endpoint: flags["azure-endpoint"],
+      log,
+    });
 
     // ---- report
     const targets = checkTargets(results, columns, sizes.largeFiles * sizes.largeSize, plan, smoke);
@@ -551,6 +568,7 @@ export async function main(argv: string[]): Promise<number> {
         ? "  (node rows: the npm build in npm/esm)"
         : "  (no node rows: run `deno task build:npm` first to measure the npm build under Node)",
       ...(credentials ? ["", ...credentialLines(credentials, smoke)] : []),
+      ...(azure === undefined ? [] : ["", ...azure.lines]),
       "",
       "Targets",
       textTable([
@@ -596,6 +614,7 @@ export async function main(argv: string[]): Promise<number> {
             startup,
             credentials,
             targets,
+            azure: azure === undefined ? undefined : { note: azure.note, results: azure.results },
           },
           null,
           2,

@@ -8,12 +8,8 @@
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
-import type {
-  BlobHTTPHeaders,
-  BlobRequestConditions,
-  BlockBlobClient,
-} from "npm:@azure/storage-blob@~12.32.0";
 import { StorageError } from "../../errors.ts";
+import type { AzureLean } from "./_azure_lean.ts";
 import type { PutOptions, StoreObject, UploadBody } from "./types.ts";
 import { azureErrorCode } from "./_azure_errors.ts";
 import { linkedController, MAX_BLOCK_SIZE, MAX_BLOCKS, quote } from "./_azure_util.ts";
@@ -42,20 +38,20 @@ export interface StagedEnv {
   head(key: string, o: { signal?: AbortSignal }): Promise<StoreObject | undefined>;
   /** Counts a block actually staged (not found already staged by an interrupted upload). */
   countStaged(): void;
+  /** The lean request path. */
+  lean: AzureLean;
 }
 
 /** Stages `source` in blocks of `blockSize` (from memory, or read from the file) and commits. */
 export async function putStaged(
   env: StagedEnv,
-  blob: BlockBlobClient,
   key: string,
   source: UploadBody,
   size: number,
-  blobHTTPHeaders: BlobHTTPHeaders,
-  metadata: Record<string, string>,
-  ctx: { conditions: BlobRequestConditions; options: PutOptions },
+  headers: Record<string, string>,
+  options: PutOptions,
 ): Promise<{ etag?: string; lastModified?: Date }> {
-  const { conditions, options } = ctx;
+  const conditions = { ifNoneMatch: headers["if-none-match"], ifMatch: headers["if-match"] };
   const data = "data" in source ? source.data : undefined;
   const path = "path" in source ? source.path : "";
   if (data !== undefined && createHash("md5").update(data).digest("hex") !== options.md5) {
@@ -106,8 +102,9 @@ export async function putStaged(
   const uncommitted = new Map<string, number>();
   if (data === undefined) {
     try {
-      const list = await blob.getBlockList("uncommitted", { abortSignal });
-      for (const b of list.uncommittedBlocks ?? []) uncommitted.set(b.name, b.size);
+      for (const [id, n] of await env.lean.uncommittedBlocks(key, abortSignal)) {
+        uncommitted.set(id, n);
+      }
     } catch {
       // no blob and no blocks yet
     }
@@ -154,25 +151,12 @@ export async function putStaged(
         continue;
       }
       env.countStaged();
-      let reported = 0;
-      const task: Promise<void> = blob
-        .stageBlock(blockId, buf, length, {
-          transactionalContentMD5: given !== undefined
-            ? Buffer.from(given[index], "hex")
-            : createHash("md5").update(buf).digest(),
-          abortSignal,
-          onProgress: options.onProgress === undefined ? undefined : (p) => {
-            if (p.loadedBytes > reported) {
-              options.onProgress!(p.loadedBytes - reported);
-              reported = p.loadedBytes;
-            }
-          },
-        })
-        .then(() => {
-          if (options.onProgress !== undefined && reported < length) {
-            options.onProgress(length - reported);
-          }
-        })
+      const blockMd5 = given !== undefined
+        ? Buffer.from(given[index], "hex")
+        : createHash("md5").update(buf).digest();
+      const task: Promise<void> = env.lean
+        .stageBlock(key, blockId, buf, blockMd5, abortSignal)
+        .then(() => options.onProgress?.(length))
         .catch((error) => {
           // a block that no longer has the MD5 it was hashed with: the file changed
           // (Azure: Md5Mismatch; Azurite: InvalidOperation "contentMD5 doesn't match")
@@ -203,10 +187,6 @@ export async function putStaged(
   if (whole !== undefined && whole.digest("hex") !== options.md5.toLowerCase()) {
     throw env.changed(key, path, size);
   }
-  return await blob.commitBlockList(blockIds, {
-    blobHTTPHeaders,
-    metadata,
-    conditions,
-    abortSignal: options.signal,
-  });
+  // the whole-file MD5 is the blob's Content-MD5 (x-ms-blob-content-md5 in `headers`)
+  return await env.lean.commitBlocks(key, blockIds, headers, options.signal);
 }

@@ -4,6 +4,14 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import type http from "node:http";
+import type https from "node:https";
+import type {
+  RequestPolicy,
+  RequestPolicyFactory,
+  WebResource,
+} from "npm:@azure/storage-blob@~12.32.0";
+import type { Socket } from "node:net";
 
 export const MiB = 1024 * 1024;
 /** Azure's limit on the number of blocks of a block blob. */
@@ -98,4 +106,66 @@ export function linkedController(parent: AbortSignal | undefined): AbortControll
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener("abort", () => controller.abort(parent.reason), { once: true });
   return controller;
+}
+
+/** Connect timeout per attempt (as the S3 store's): a host that drops packets fails fast. */
+export const AZURE_CONNECT_TIMEOUT_MS = 5_000;
+/** An attempt during which no byte moves this long fails (as the S3 store's). */
+export const AZURE_IDLE_TIMEOUT_MS = 30_000;
+/** Attempts and backoff of the lean request path (the SDK path: 3 tries, 200 ms … 2 s). */
+export const AZURE_RETRY = {
+  maxAttempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 2_000,
+  maxRetryTimeMs: 20_000,
+};
+
+/**
+ * Makes every new socket of `agent` fail with `ETIMEDOUT` when it is not connected within
+ * `ms` (Node's agents have no connect timeout: a host that silently drops packets kept a
+ * request waiting for the kernel's SYN retries, about 2 minutes).
+ */
+export function withConnectTimeout<A extends http.Agent>(agent: A, ms: number): A {
+  const inner = (agent as unknown as { createConnection: CreateConnection }).createConnection;
+  (agent as unknown as { createConnection: CreateConnection }).createConnection = function (
+    this: http.Agent,
+    options: unknown,
+    callback?: unknown,
+  ) {
+    const socket = inner.call(this, options, callback) as Socket | undefined;
+    if (socket !== undefined && socket.connecting) {
+      const timer = setTimeout(() => {
+        socket.destroy(Object.assign(
+          new Error(`no connection within ${ms} ms (connect timeout)`),
+          { code: "ETIMEDOUT" },
+        ));
+      }, ms);
+      const clear = () => clearTimeout(timer);
+      socket.once("connect", clear);
+      socket.once("close", clear);
+    }
+    return socket;
+  };
+  return agent;
+}
+
+type CreateConnection = (this: http.Agent, options: unknown, callback?: unknown) => unknown;
+
+/** A request policy that sends every request through the store's own agents. */
+export function agentPolicyFactory(
+  httpAgent: http.Agent,
+  httpsAgent: https.Agent,
+): RequestPolicyFactory {
+  return {
+    create(next: RequestPolicy): RequestPolicy {
+      return {
+        sendRequest(request: WebResource) {
+          if (request.agent === undefined) {
+            request.agent = request.url.startsWith("https:") ? httpsAgent : httpAgent;
+          }
+          return next.sendRequest(request);
+        },
+      };
+    },
+  };
 }

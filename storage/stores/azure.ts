@@ -1,6 +1,7 @@
 /**
  * {@linkcode AzureBlobStore}: an {@linkcode ObjectStore} on an Azure Blob Storage container
- * (or Azurite, Microsoft's emulator), through `@azure/storage-blob`.
+ * (or Azurite, Microsoft's emulator): lean signed requests (`_azure_lean.ts`) for listings, properties,
+ * transfers and staged blocks; `@azure/storage-blob`, loaded on first use, for containers and deletes.
  *
  * MD5s: every upload stores the whole-content MD5 as the blob's `Content-MD5` property (so
  * listings carry it, also for blobs uploaded in blocks, whose ETag is never an MD5) and as
@@ -36,25 +37,11 @@ import { takeAll } from "../bandwidth.ts";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
-import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import {
-  AnonymousCredential,
-  type BlobHTTPHeaders,
-  type BlobRequestConditions,
-  BlobServiceClient,
-  type BlockBlobClient,
-  type BlockBlobUploadOptions,
-  type ContainerClient,
-  newPipeline,
-  type RequestPolicy,
-  type RequestPolicyFactory,
-  StorageSharedKeyCredential,
-  type WebResource,
-} from "npm:@azure/storage-blob@~12.32.0";
+import type { ContainerClient } from "npm:@azure/storage-blob@~12.32.0";
 import { StorageError } from "../../errors.ts";
 import type {
   GetOptions,
@@ -69,7 +56,12 @@ import { azureErrorCode, azureStatus, toStorageError } from "./_azure_errors.ts"
 import { decodeMetadata, encodeMetadata } from "./_azure_metadata.ts";
 import { putStaged, type StagedEnv } from "./_azure_upload.ts";
 import { deleteBlobs } from "./_azure_delete.ts";
+import { AzureLean } from "./_azure_lean.ts";
 import {
+  agentPolicyFactory,
+  AZURE_CONNECT_TIMEOUT_MS,
+  AZURE_IDLE_TIMEOUT_MS,
+  AZURE_RETRY,
   azureKeyProblem,
   isFolderMarker,
   MAX_BLOCK_SIZE,
@@ -81,7 +73,11 @@ import {
   positiveInt,
   quote,
   unquote,
+  withConnectTimeout,
 } from "./_azure_util.ts";
+
+/** Downloads up to this size are collected in memory and written with one call. */
+const WHOLE_WRITE_MAX = 8 * MiB;
 
 /**
  * Options of {@linkcode AzureBlobStore}. Give either `accountName` (+ `accountKey` or
@@ -147,7 +143,11 @@ export interface AzureBlobStoreOptions {
  * string, and neither do error messages.
  *
  * Requests are retried at most 3 times with short delays, so an unreachable endpoint fails
- * within about a second with code `ENDPOINT_UNREACHABLE`. Aborting a staged upload leaves
+ * within about a second with code `ENDPOINT_UNREACHABLE`; connecting may take 5 s per attempt
+ * (a host that silently drops packets fails within about 15 s), and an attempt during which no
+ * byte moves for 30 s fails and is retried. Listings, properties, downloads and uploads go
+ * through a lean signed-request path (`_azure_lean.ts`); the SDK is loaded only for container
+ * creation and deletes. Aborting a staged upload leaves
  * its uncommitted blocks to the service, which discards them after a week.
  *
  * @example
@@ -185,7 +185,10 @@ export class AzureBlobStore implements ObjectStore {
   /** Blocks of one blob uploaded in parallel. */
   readonly concurrency: number;
 
-  #container: ContainerClient;
+  /** The SDK's container client, created on first use (container creation, deletes). */
+  #container: Promise<ContainerClient> | undefined;
+  #conn: AzureConnection;
+  #lean: AzureLean;
   /** Whether Blob Batch deletes are tried (switched off after the service refused one). */
   #batchDelete = true;
   #batchRequests = 0;
@@ -219,26 +222,50 @@ export class AzureBlobStore implements ObjectStore {
     }
 
     const conn: AzureConnection = resolveAzureConnection(options);
+    this.#conn = conn;
     this.endpoint = conn.endpoint;
     this.location = `azure://${this.bucket} at ${conn.endpoint}`;
     this.#secrets = [conn.accountKey, conn.sasToken, options.connectionString?.trim()]
       .filter((s): s is string => s !== undefined && s !== "");
-
-    const credential = conn.accountKey !== undefined && conn.accountName !== undefined
-      ? new StorageSharedKeyCredential(conn.accountName, conn.accountKey)
-      : new AnonymousCredential();
-    const pipe = newPipeline(credential, {
-      // Few, quick retries: a refused connection fails in about a second instead of minutes.
-      retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
-      userAgentOptions: { userAgentPrefix: "accsr" },
+    // Own keep-alive agents, so close() can release this store's sockets; connecting may take
+    // AZURE_CONNECT_TIMEOUT_MS on every request path (a host that drops packets fails fast).
+    this.#httpAgent = withConnectTimeout(
+      new http.Agent({ keepAlive: true, maxSockets: 64 }),
+      AZURE_CONNECT_TIMEOUT_MS,
+    );
+    this.#httpsAgent = withConnectTimeout(
+      new https.Agent({ keepAlive: true, maxSockets: 64 }),
+      AZURE_CONNECT_TIMEOUT_MS,
+    );
+    this.#lean = new AzureLean({
+      endpoint: conn.endpoint,
+      container: this.bucket,
+      accountName: conn.accountName,
+      accountKey: conn.accountKey,
+      sasToken: conn.sasToken,
+      agent: conn.endpoint.startsWith("https:") ? this.#httpsAgent : this.#httpAgent,
+      connectTimeout: AZURE_CONNECT_TIMEOUT_MS,
+      idleTimeout: AZURE_IDLE_TIMEOUT_MS,
+      retry: AZURE_RETRY,
     });
-    // Own keep-alive agents, so close() can release this store's sockets (the SDK's default
-    // HTTP client and its agents are shared by the whole process).
-    this.#httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    this.#httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
-    pipe.factories.push(agentPolicyFactory(this.#httpAgent, this.#httpsAgent));
-    const url = conn.sasToken === undefined ? conn.endpoint : `${conn.endpoint}?${conn.sasToken}`;
-    this.#container = new BlobServiceClient(url, pipe).getContainerClient(this.bucket);
+  }
+
+  /** The SDK's container client (the module is loaded on first use). */
+  #sdk(): Promise<ContainerClient> {
+    return this.#container ??= import("npm:@azure/storage-blob@~12.32.0").then((m) => {
+      const conn = this.#conn;
+      const credential = conn.accountKey !== undefined && conn.accountName !== undefined
+        ? new m.StorageSharedKeyCredential(conn.accountName, conn.accountKey)
+        : new m.AnonymousCredential();
+      const pipe = m.newPipeline(credential, {
+        // Few, quick retries: a refused connection fails in about a second instead of minutes.
+        retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
+        userAgentOptions: { userAgentPrefix: "accsr" },
+      });
+      pipe.factories.push(agentPolicyFactory(this.#httpAgent, this.#httpsAgent));
+      const url = conn.sasToken === undefined ? conn.endpoint : `${conn.endpoint}?${conn.sasToken}`;
+      return new m.BlobServiceClient(url, pipe).getContainerClient(this.bucket);
+    });
   }
 
   /** Secret-free summary, also what `JSON.stringify` shows. */
@@ -296,7 +323,7 @@ export class AzureBlobStore implements ObjectStore {
   async createBucket(options: { existOk?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     const existOk = options.existOk ?? true;
     try {
-      await this.#container.create({ abortSignal: options.signal });
+      await (await this.#sdk()).create({ abortSignal: options.signal });
     } catch (e) {
       if (existOk && azureErrorCode(e) === "ContainerAlreadyExists") return;
       throw toStorageError(e, {
@@ -323,36 +350,30 @@ export class AzureBlobStore implements ObjectStore {
    * ```
    */
   async *list(prefix: string, options: { signal?: AbortSignal } = {}): AsyncIterable<StoreObject> {
-    const pages = this.#container
-      .listBlobsFlat({
-        prefix: prefix === "" ? undefined : prefix,
-        includeMetadata: true,
-        abortSignal: options.signal,
-      })
-      .byPage({ maxPageSize: 5000 });
-    while (true) {
+    let marker: string | undefined;
+    do {
       let page;
       try {
-        page = await pages.next();
+        page = await this.#lean.listPage(prefix, marker, options.signal);
       } catch (e) {
         throw this.#error(e, "list", prefix, options.signal);
       }
-      if (page.done) return;
-      for (const item of page.value.segment.blobItems) {
+      for (const item of page.blobs) {
         // folders of accounts with a hierarchical namespace (ADLS Gen2) are listed as empty
         // blobs marked hdi_isfolder; they are no objects (a pull would make them files)
         if (isFolderMarker(item.metadata)) continue;
         const metadata = decodeMetadata(item.metadata);
         yield {
           key: item.name,
-          size: item.properties.contentLength ?? 0,
-          etag: unquote(item.properties.etag),
-          md5: md5Hex(item.properties.contentMD5) ?? md5FromMetadata(metadata),
-          lastModified: item.properties.lastModified,
+          size: item.size,
+          etag: unquote(item.etag),
+          md5: md5Hex(item.contentMD5) ?? md5FromMetadata(metadata),
+          lastModified: item.lastModified,
           metadata,
         };
       }
-    }
+      marker = page.next;
+    } while (marker !== undefined);
   }
 
   /**
@@ -373,13 +394,11 @@ export class AzureBlobStore implements ObjectStore {
   ): Promise<StoreObject | undefined> {
     this.#checkKey(key, "get properties of");
     try {
-      const p = await this.#container.getBlobClient(key).getProperties({
-        abortSignal: options.signal,
-      });
+      const p = await this.#lean.properties(key, options.signal);
       const metadata = decodeMetadata(p.metadata);
       return {
         key,
-        size: p.contentLength ?? 0,
+        size: p.size ?? 0,
         etag: unquote(p.etag),
         md5: md5Hex(p.contentMD5) ?? md5FromMetadata(metadata),
         lastModified: p.lastModified,
@@ -440,13 +459,15 @@ export class AzureBlobStore implements ObjectStore {
     this.#checkKey(key, "upload");
     const md5 = options.md5.toLowerCase();
     const metadata: Record<string, string> = { ...(options.metadata ?? {}), md5 };
-    const stored = encodeMetadata(metadata);
-    const headers: BlobHTTPHeaders = { blobContentMD5: Buffer.from(md5, "hex") };
-    if (options.contentType !== undefined) headers.blobContentType = options.contentType;
-    const conditions: BlobRequestConditions = {};
-    if (options.ifNoneMatch) conditions.ifNoneMatch = "*";
-    if (options.ifMatch !== undefined) conditions.ifMatch = quote(options.ifMatch);
-    const blob = this.#container.getBlockBlobClient(key);
+    const md5b64 = Buffer.from(md5, "hex").toString("base64");
+    // the blob's Content-MD5 property (kept, and listed, for every upload)
+    const headers: Record<string, string> = { "x-ms-blob-content-md5": md5b64 };
+    if (options.contentType !== undefined) headers["x-ms-blob-content-type"] = options.contentType;
+    for (const [name, value] of Object.entries(encodeMetadata(metadata))) {
+      headers[`x-ms-meta-${name}`] = value;
+    }
+    if (options.ifNoneMatch) headers["if-none-match"] = "*";
+    if (options.ifMatch !== undefined) headers["if-match"] = quote(options.ifMatch);
     const signal = options.signal;
     try {
       let size: number;
@@ -454,22 +475,16 @@ export class AzureBlobStore implements ObjectStore {
       if ("data" in body) {
         size = body.data.byteLength;
         result = size <= this.singleShotThreshold
-          ? await this.#putOneShot(blob, body.data, headers, stored, conditions, options)
-          : await putStaged(this.#stagedEnv(), blob, key, body, size, headers, stored, {
-            conditions,
-            options,
-          });
+          ? await this.#putOneShot(key, body.data, headers, md5b64, options)
+          : await putStaged(this.#stagedEnv(), key, body, size, headers, options);
       } else {
         size = body.size;
         if (size <= this.singleShotThreshold) {
           const data = await readFile(body.path, { signal });
           if (data.byteLength !== size) throw this.#changed(key, body.path, size, data.byteLength);
-          result = await this.#putOneShot(blob, data, headers, stored, conditions, options);
+          result = await this.#putOneShot(key, data, headers, md5b64, options);
         } else {
-          result = await putStaged(this.#stagedEnv(), blob, key, body, size, headers, stored, {
-            conditions,
-            options,
-          });
+          result = await putStaged(this.#stagedEnv(), key, body, size, headers, options);
         }
       }
       return {
@@ -495,35 +510,22 @@ export class AzureBlobStore implements ObjectStore {
   }
 
   async #putOneShot(
-    blob: BlockBlobClient,
+    key: string,
     data: Uint8Array,
-    blobHTTPHeaders: BlobHTTPHeaders,
-    metadata: Record<string, string>,
-    conditions: BlobRequestConditions,
+    headers: Record<string, string>,
+    md5b64: string,
     options: PutOptions,
   ): Promise<{ etag?: string; lastModified?: Date }> {
-    let reported = 0;
     // one request: its bytes are taken from the run's rate before it is sent
     await takeAll(options.bandwidth, data.byteLength, options.signal);
-    // `transactionalContentMD5` (Content-MD5: the service checks the body against it, 400 on
-    // mismatch) is honoured by BlockBlobClient.upload at run time but missing from its types.
-    const uploadOptions: BlockBlobUploadOptions & { transactionalContentMD5?: Uint8Array } = {
-      blobHTTPHeaders,
-      transactionalContentMD5: blobHTTPHeaders.blobContentMD5,
-      metadata,
-      conditions,
-      abortSignal: options.signal,
-      onProgress: options.onProgress === undefined ? undefined : (p) => {
-        if (p.loadedBytes > reported) {
-          options.onProgress!(p.loadedBytes - reported);
-          reported = p.loadedBytes;
-        }
-      },
-    };
-    const r = await blob.upload(data, data.byteLength, uploadOptions);
-    if (options.onProgress !== undefined && reported < data.byteLength) {
-      options.onProgress(data.byteLength - reported);
-    }
+    // Content-MD5 (transactional): the service checks the body against it, 400 on mismatch
+    const r = await this.#lean.putBlob(
+      key,
+      data,
+      { ...headers, "content-md5": md5b64 },
+      options.signal,
+    );
+    options.onProgress?.(data.byteLength);
     return r;
   }
 
@@ -539,6 +541,7 @@ export class AzureBlobStore implements ObjectStore {
       countStaged: () => {
         this.#blocksStaged++;
       },
+      lean: this.#lean,
     };
   }
 
@@ -558,27 +561,42 @@ export class AzureBlobStore implements ObjectStore {
   async get(key: string, destinationPath: string, options: GetOptions = {}): Promise<GetResult> {
     this.#checkKey(key, "download");
     const signal = options.signal;
+    const bandwidth = options.bandwidth;
     try {
-      const response = await this.#container.getBlobClient(key).download(0, undefined, {
-        abortSignal: signal,
-        maxRetryRequests: 3,
-      });
-      const hash = createHash("md5");
-      let size = 0;
-      const count = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          size += chunk.length;
-          options.onProgress?.(chunk.length);
-          if (options.bandwidth === undefined) callback(null, chunk);
-          else {options.bandwidth.take(chunk.length, signal).then(() =>
-              callback(null, chunk), callback);}
-        },
-      });
-      const source = response.readableStreamBody ?? Readable.from([]);
-      await pipeline(source, count, createWriteStream(destinationPath), { signal });
-      const md5 = hash.digest("hex");
-      const expected = response.contentLength;
+      const { size, md5, expected, stored } = await this.#lean.download(key, async (h, body) => {
+        // a retried attempt starts again from the first byte
+        const hash = createHash("md5");
+        let size = 0;
+        if (h.size !== undefined && h.size <= WHOLE_WRITE_MAX && bandwidth === undefined) {
+          const chunks: Uint8Array[] = [];
+          for await (const chunk of body) {
+            hash.update(chunk);
+            size += chunk.length;
+            chunks.push(chunk);
+            options.onProgress?.(chunk.length);
+          }
+          await writeFile(
+            destinationPath,
+            chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+            { signal },
+          );
+        } else {
+          await pipeline(
+            async function* () {
+              for await (const chunk of body) {
+                hash.update(chunk);
+                size += chunk.length;
+                options.onProgress?.(chunk.length);
+                await bandwidth?.take(chunk.length, signal);
+                yield chunk;
+              }
+            },
+            createWriteStream(destinationPath),
+            { signal },
+          );
+        }
+        return { size, md5: hash.digest("hex"), expected: h.size, stored: md5Hex(h.contentMD5) };
+      }, signal);
       if (expected !== undefined && expected !== size) {
         throw new StorageError(
           `Cannot download "${
@@ -587,7 +605,6 @@ export class AzureBlobStore implements ObjectStore {
           { key, bucket: this.bucket },
         );
       }
-      const stored = md5Hex(response.blobContentMD5) ?? md5Hex(response.contentMD5);
       if (stored !== undefined && stored !== md5) {
         throw new StorageError(
           `Cannot download "${this.#what(key)}": the content does not match the blob's ` +
@@ -615,10 +632,11 @@ export class AzureBlobStore implements ObjectStore {
    * await store.delete(["a.txt", "b.txt"]);
    * ```
    */
-  delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    return deleteBlobs(
+  async delete(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (keys.length === 0) return;
+    return await deleteBlobs(
       {
-        container: this.#container,
+        container: await this.#sdk(),
         batch: this.#batchDelete,
         disableBatch: () => {
           this.#batchDelete = false;
@@ -663,20 +681,4 @@ export class AzureBlobStore implements ObjectStore {
     this.#httpsAgent.destroy();
     return Promise.resolve();
   }
-}
-
-/** A request policy that sends every request through the store's own agents. */
-function agentPolicyFactory(httpAgent: http.Agent, httpsAgent: https.Agent): RequestPolicyFactory {
-  return {
-    create(next: RequestPolicy): RequestPolicy {
-      return {
-        sendRequest(request: WebResource) {
-          if (request.agent === undefined) {
-            request.agent = request.url.startsWith("https:") ? httpsAgent : httpAgent;
-          }
-          return next.sendRequest(request);
-        },
-      };
-    },
-  };
 }

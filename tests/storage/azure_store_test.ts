@@ -370,16 +370,17 @@ describeAzure("AzureBlobStore", (config: AzureTestConfig) => {
 
     it("a missing container is BUCKET_NOT_FOUND naming it, with the create-bucket hint", async () => {
       const store = await newStore({}, false);
+      // each failure is awaited as it is created (a fast rejection must not wait unhandled)
       for (
         const p of [
-          collectKeys(store, "a/"),
-          store.head("a.txt"),
-          store.get("a.txt", join(tmp, "missing")),
-          store.delete(["a.txt"]),
-          store.put("a.txt", { data: enc("a") }, { md5: md5(enc("a")) }),
+          () => collectKeys(store, "a/"),
+          () => store.head("a.txt"),
+          () => store.get("a.txt", join(tmp, "missing")),
+          () => store.delete(["a.txt"]),
+          () => store.put("a.txt", { data: enc("a") }, { md5: md5(enc("a")) }),
         ]
       ) {
-        const e = await failure(p);
+        const e = await failure(p());
         expect(e.code).toBe("BUCKET_NOT_FOUND");
         expect(e.statusCode).toBe(404);
         expect(e.bucket).toBe(store.bucket);
