@@ -1,9 +1,9 @@
 /**
- * The S3 requests on the AWS SDK v3: every {@linkcode S3Ops} operation (used when the lean
- * path does not apply: AWS's default credential chain, virtual-host URLs, flexible
- * checksums, `fastPut: false`) and the bucket-level and delete requests the lean path does
- * not implement. The S3 store imports this module — and with it the SDK — only on first
- * use. Internal to the S3 store.
+ * The S3 requests on the AWS SDK v3: every {@linkcode S3Ops} operation and the bucket-level
+ * and delete requests ({@linkcode BucketOps}), used only when the lean path does not apply
+ * (flexible checksums `checksumMode: "WHEN_SUPPORTED"`, or `fastPut: false`). The S3 store
+ * imports this module — and with it the SDK — only then, on first use. Internal to the S3
+ * store.
  *
  * @module
  */

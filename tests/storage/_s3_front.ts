@@ -4,13 +4,16 @@
  * (the `Host` header too, so SigV4 signatures stay valid) and records its host, path, signing
  * region, session token and user agent; `answer` may reply instead of the server (region
  * redirects, expired tokens). Also: a local container-credentials endpoint
- * (`AWS_CONTAINER_CREDENTIALS_FULL_URI`) and a child process running `_lean_child.ts`.
+ * (`AWS_CONTAINER_CREDENTIALS_FULL_URI`) and a child process running this module with
+ * `--accsr-lean-child` (under Node: its compiled `.js`), see {@linkcode runChild}.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -18,6 +21,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { awsSdkLoaded, S3Store } from "../../storage/stores/s3.ts";
+import type { StorageError } from "../../errors.ts";
 
 /** One request the front saw. */
 export interface FrontRequest {
@@ -235,7 +240,7 @@ export class CredentialsEndpoint {
   }
 }
 
-/** What `_lean_child.ts` does. */
+/** What the child does (see {@linkcode runChild}). */
 export interface ChildJob {
   bucket: string;
   endpoint: string;
@@ -249,7 +254,7 @@ export interface ChildJob {
   prefix: string;
 }
 
-/** What `_lean_child.ts` reports. */
+/** What the child reports. */
 export interface ChildReport {
   ok: boolean;
   error?: { code?: string; message: string };
@@ -259,7 +264,11 @@ export interface ChildReport {
 }
 
 /**
- * Runs `_lean_child.ts` (compiled: `.js`) with only `env` as AWS settings: no AWS variable of
+ * Runs a child process (this module with `--accsr-lean-child`) that puts `files` objects of
+ * 1 KiB one after the other through an `S3Store` configured from the job (static keys, or the
+ * default credential chain from its environment), lists them, reads one, deletes them, and
+ * reports `{ ok, listed, sdkLoaded, retries }` or `{ ok: false, error }`. Only `env` as AWS
+ * settings: no AWS variable of
  * this process, shared config and credentials files that do not exist (unless `env` names
  * some), instance metadata disabled (nothing ever reaches AWS).
  */
@@ -269,7 +278,7 @@ export async function runChild(
 ): Promise<{ report: ChildReport; stderr: string }> {
   const ts = import.meta.url.endsWith(".ts");
   const script = fileURLToPath(
-    new URL(ts ? "./_lean_child.ts" : "./_lean_child.js", import.meta.url),
+    new URL(ts ? "./_s3_front.ts" : "./_s3_front.js", import.meta.url),
   );
   // No HOME of its own (Deno would lose its module cache): the shared files are redirected.
   const home = mkdtempSync(join(tmpdir(), "accsr-aws-"));
@@ -280,8 +289,8 @@ export async function runChild(
     }
   }
   const args = process.versions.deno !== undefined
-    ? ["run", "-A", "--quiet", script, JSON.stringify(job)]
-    : [script, JSON.stringify(job)];
+    ? ["run", "-A", "--quiet", script, CHILD_FLAG, JSON.stringify(job)]
+    : [script, CHILD_FLAG, JSON.stringify(job)];
   try {
     const child = spawn(process.execPath, args, {
       env: {
@@ -310,3 +319,48 @@ export async function runChild(
     rmSync(home, { recursive: true, force: true });
   }
 }
+
+const CHILD_FLAG = "--accsr-lean-child";
+
+/** The child's work (see {@linkcode runChild}); prints one JSON line. */
+async function leanChild(job: ChildJob): Promise<void> {
+  const store = new S3Store({
+    bucket: job.bucket,
+    endpoint: job.endpoint,
+    region: job.region,
+    forcePathStyle: job.forcePathStyle,
+    accessKeyId: job.key ?? null,
+    secretAccessKey: job.secret ?? null,
+    maxAttempts: 2,
+  });
+  const tmp = await mkdtemp(join(tmpdir(), "accsr-lean-child-"));
+  try {
+    const keys: string[] = [];
+    for (let i = 0; i < job.files; i++) {
+      const data = Buffer.alloc(1024, i % 251);
+      const key = `${job.prefix}f${i}.bin`;
+      await store.put(key, { data }, { md5: createHash("md5").update(data).digest("hex") });
+      keys.push(key);
+    }
+    let listed = 0;
+    for await (const _ of store.list(job.prefix)) listed++;
+    if (keys.length > 0) await store.get(keys[0], join(tmp, "out.bin"));
+    await store.delete(keys);
+    const report: ChildReport = {
+      ok: true,
+      listed,
+      sdkLoaded: awsSdkLoaded(),
+      retries: store.retryCount,
+    };
+    console.log(JSON.stringify(report));
+  } catch (e) {
+    const err = e as StorageError;
+    console.log(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }));
+  } finally {
+    await store.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+const childAt = process.argv.indexOf(CHILD_FLAG);
+if (childAt !== -1) await leanChild(JSON.parse(process.argv[childAt + 1]) as ChildJob);
