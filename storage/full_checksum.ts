@@ -6,11 +6,14 @@
  */
 import { Buffer } from "node:buffer";
 import { open } from "node:fs/promises";
-import { createCRC32, createCRC64, type IHasher } from "npm:hash-wasm@^4.13.0";
+import type { IHasher } from "npm:hash-wasm@^4.13.0";
 import type { ChecksumAlgorithm } from "./remote_md5.ts";
 
 /** Reflected polynomials: CRC-64/NVME, CRC-32C (Castagnoli), CRC-32 (ISO-HDLC). */
 async function hasher(algorithm: ChecksumAlgorithm): Promise<IHasher> {
+  // loaded on first use: a 280 KB module (inlined WebAssembly) that a sync of plain-MD5
+  // objects never needs (it cost ~80 ms of every Node start)
+  const { createCRC32, createCRC64 } = await import("npm:hash-wasm@^4.13.0");
   switch (algorithm) {
     case "crc64nvme":
       return await createCRC64("9a6c9329ac4bc9b5");
