@@ -8,12 +8,12 @@
  */
 import type { BandwidthLimiter } from "./bandwidth.ts";
 import { createHash } from "node:crypto";
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
 import { AccsrError, StorageError, SyncConflictError } from "../errors.ts";
 import { digestFile, md5Bytes } from "../hashing/md5.ts";
 import { localDiskFailure } from "./local_errors.ts";
+import { localFs } from "./local_fs.ts";
 import { toRemoteObject } from "./plan.ts";
 import { names, refuseIfConflicting } from "./refusal.ts";
 import { runPool } from "./pool.ts";
@@ -103,14 +103,14 @@ async function upload(
   // a small file (as planned): synchronous calls (each a few microseconds; a hand-off to the
   // thread pool costs more than the call)
   const small = obj.localSize !== undefined && obj.localSize <= SMALL_FILE_BYTES;
-  const before = small ? statSync(localPath) : await stat(localPath);
+  const before = small ? localFs.stat(localPath) : await stat(localPath);
   const limit = o.inMemoryLimit ?? 8 * 1024 * 1024;
   let md5: string;
   let body: { data: Uint8Array } | { path: string; size: number };
   let partMd5s: { partSize: number; md5s: string[] } | undefined;
   if (before.size <= limit) {
     const data = before.size <= SMALL_FILE_BYTES
-      ? readFileSync(localPath)
+      ? localFs.readFile(localPath)
       : await readFile(localPath, { signal: o.signal });
     md5 = md5Bytes(data);
     body = { data };
@@ -182,7 +182,7 @@ async function upload(
       stored = await put({ ifNoneMatch: false, ifMatch: undefined });
     } else throw e;
   }
-  const after = small ? statSync(localPath) : await stat(localPath);
+  const after = small ? localFs.stat(localPath) : await stat(localPath);
   // ctime and inode too: an in-place rewrite with the old mtime restored, or a replacement.
   // Where ctime has only whole seconds (Deno) and the file's ctime falls in a second the
   // upload overlapped, a rewrite keeping size and times is invisible to stat: files read into
@@ -371,18 +371,18 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
     // pool costs more than the call)
     const small = got.size <= SMALL_FILE_BYTES;
     if (obj.existsLocally) {
-      if (small) renameSync(tmp, localPath);
+      if (small) localFs.rename(tmp, localPath);
       else await rename(tmp, localPath);
       placed = true;
     } else {
       try {
         // create-only: never clobbers a file that appeared meanwhile
-        if (small) linkSync(tmp, localPath);
+        if (small) localFs.link(tmp, localPath);
         else await link(tmp, localPath);
         // drop the temporary name now: the unlink changes the file's ctime, which the hash
         // cache entry below must already include
         try {
-          if (small) unlinkSync(tmp);
+          if (small) localFs.unlink(tmp);
           else await unlink(tmp);
         } catch {
           // removed by someone else: fine
@@ -415,7 +415,7 @@ async function download(obj: SyncObject, o: ApplyOptions, st: TransferState): Pr
       }
     }
     if (o.hashCache) {
-      const v = small ? statSync(localPath) : await stat(localPath);
+      const v = small ? localFs.stat(localPath) : await stat(localPath);
       o.hashCache.set(
         { absPath: localPath, size: v.size, mtimeMs: v.mtimeMs, ctimeMs: v.ctimeMs, ino: v.ino },
         got.md5,

@@ -13,7 +13,15 @@
  *
  * @module
  */
-import { lstatSync, readFileSync, statSync } from "node:fs";
+import {
+  linkSync,
+  lstatSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 
 /**
  * What the planner needs of a file-system entry.
@@ -43,6 +51,9 @@ interface DenoFs {
   lstatSync(path: string): DenoFileInfo;
   statSync(path: string): DenoFileInfo;
   readFileSync(path: string): Uint8Array;
+  writeFileSync(path: string, data: Uint8Array): void;
+  linkSync(from: string, to: string): void;
+  renameSync(from: string, to: string): void;
 }
 
 interface DenoFileInfo {
@@ -122,10 +133,22 @@ function rethrow(e: unknown, syscall: string, path: string): never {
   throw e;
 }
 
-const counts = { lstat: 0, stat: 0, readFile: 0 };
+const counts = {
+  lstat: 0,
+  stat: 0,
+  readFile: 0,
+  writeFile: 0,
+  link: 0,
+  unlink: 0,
+  rename: 0,
+};
+
+/** What {@linkcode localFs.counts} reports. */
+export type LocalFsCounts = typeof counts;
 
 /**
- * Synchronous `lstat`, `stat` and `readFile` (see the module documentation), counted.
+ * Synchronous `lstat`, `stat` and `readFile` (see the module documentation), and the
+ * `writeFile`, `link`, `unlink` and `rename` with which a pull places a small file, counted.
  *
  * @example
  * ```ts
@@ -162,8 +185,47 @@ export const localFs = {
       rethrow(e, "open", path);
     }
   },
+  /** Creates or truncates `path` and writes `data` (open, write, close). */
+  writeFile(path: string, data: Uint8Array): void {
+    counts.writeFile++;
+    try {
+      if (deno) deno.writeFileSync(path, data);
+      else writeFileSync(path, data);
+    } catch (e) {
+      rethrow(e, "open", path);
+    }
+  },
+  /** A new name for a file; fails with `EEXIST` when `to` exists. */
+  link(from: string, to: string): void {
+    counts.link++;
+    try {
+      if (deno) deno.linkSync(from, to);
+      else linkSync(from, to);
+    } catch (e) {
+      rethrow(e, "link", from);
+    }
+  },
+  /** Removes a name (`node:fs` under both runtimes: Deno's `removeSync` would remove folders). */
+  unlink(path: string): void {
+    counts.unlink++;
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      rethrow(e, "unlink", path);
+    }
+  },
+  /** Moves `from` to `to`, replacing `to`. */
+  rename(from: string, to: string): void {
+    counts.rename++;
+    try {
+      if (deno) deno.renameSync(from, to);
+      else renameSync(from, to);
+    } catch (e) {
+      rethrow(e, "rename", from);
+    }
+  },
   /** Calls made so far by this process (for tests and diagnostics). */
-  counts(): { lstat: number; stat: number; readFile: number } {
+  counts(): LocalFsCounts {
     return { ...counts };
   },
 };

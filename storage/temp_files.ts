@@ -51,20 +51,27 @@ export function isTempFileName(name: string): boolean {
 }
 
 /**
- * A temporary file name for this process: `.accsr-<pid>-<token>.part`, `token` random (12
- * hex digits) unless given (letters, digits, `-`, `_`). Short and of bounded length, so it
+ * A temporary file name for this process: `.accsr-<pid>-<token>.part`, `token` unique in
+ * the process (8 random hex digits drawn once, then a counter: at least 12 hex digits) unless given (letters, digits, `-`, `_`). Short and of bounded length, so it
  * fits wherever the final name fits.
  *
  * @example
  * ```ts
  * import { tempFileName } from "./temp_files.ts";
- * tempFileName(); // ".accsr-4711-3f2a9c0d11b7.part"
+ * tempFileName(); // ".accsr-4711-3f2a9c0d0000.part"
  * tempFileName("r-abc"); // ".accsr-4711-r-abc.part"
  * ```
  */
 export function tempFileName(token?: string): string {
-  return `.accsr-${process.pid}-${token ?? randomBytes(6).toString("hex")}.part`;
+  if (token !== undefined) return `.accsr-${process.pid}-${token}.part`;
+  // one random draw per process, then a counter: unique within the process (the pid tells
+  // processes apart), and no random bytes drawn per file
+  prefix ??= randomBytes(4).toString("hex");
+  return `.accsr-${process.pid}-${prefix}${(serial++).toString(16).padStart(4, "0")}.part`;
 }
+
+let prefix: string | undefined;
+let serial = 0;
 
 /**
  * The pid and token of a temporary file name, or `undefined` for other names (and for the

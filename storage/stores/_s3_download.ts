@@ -6,9 +6,9 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import { type FileHandle, open, rm } from "node:fs/promises";
 import { StorageError } from "../../errors.ts";
+import { localFs } from "../local_fs.ts";
 import type { GetOptions, GetResult } from "./types.ts";
 import { type S3ErrorContext, toStorageError } from "./_s3_errors.ts";
 import type { ObjectHeaders, S3Ops } from "./_s3_ops.ts";
@@ -135,7 +135,7 @@ export async function download(
  * one synchronous write (open, write, close on this thread: for a small file much cheaper
  * than three hand-offs to the thread pool).
  */
-export const SMALL_BODY_BYTES = 128 * 1024;
+export const SMALL_BODY_BYTES = 64 * 1024;
 
 /** Where a download goes: the file is opened on first use. */
 interface Sink {
@@ -191,7 +191,7 @@ async function getInto(
           }
         }
         const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        writeFileSync(sink.path, data);
+        localFs.writeFile(sink.path, data);
         t.hash.update(data);
         t.size = size;
         return;

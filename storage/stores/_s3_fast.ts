@@ -378,12 +378,14 @@ export class FastS3 implements S3Ops {
       status: res.statusCode ?? 0,
       headers: res.headers,
       body: await readAll(body),
-    }));
+    }), true);
   }
 
+  /** `whole`: the answer is read whole anyway (collected before `handle` sees it). */
   async #withRetries<T>(
     request: FastRequest,
     handle: (res: http.IncomingMessage, body: AsyncIterable<Uint8Array>) => Promise<T>,
+    whole = false,
   ): Promise<T> {
     const signal = request.signal;
     const query = canonicalQuery(request.query);
@@ -413,6 +415,7 @@ export class FastS3 implements S3Ops {
           handle,
           credentials,
           target,
+          whole,
         );
       } catch (e) {
         if (signal?.aborted) throw e;
@@ -484,6 +487,7 @@ export class FastS3 implements S3Ops {
     handle: (res: http.IncomingMessage, body: AsyncIterable<Uint8Array>) => Promise<T>,
     credentials: SigningCredentials,
     target: S3Target,
+    whole: boolean,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const headers = this.#sign(method, path, query, baseHeaders, credentials, target.host);
@@ -498,7 +502,7 @@ export class FastS3 implements S3Ops {
         settled = true;
         if (connectTimer !== undefined) clearTimeout(connectTimer);
         watch?.stop();
-        signal?.removeEventListener("abort", onAbort);
+        unlisten?.();
         const done = () => error !== undefined ? reject(error) : resolve(value!);
         if (error !== undefined && handling !== undefined) handling.then(done, done);
         else done();
@@ -520,6 +524,37 @@ export class FastS3 implements S3Ops {
         }
         touch();
         const status = res.statusCode ?? 0;
+        if (
+          whole || method === "HEAD" || status < 200 || status >= 300 ||
+          Number(res.headers["content-length"] ?? Infinity) <= SMALL_ANSWER_BYTES
+        ) {
+          // read whole with data events (no stream iterator per answer), then handed over
+          const chunks: Uint8Array[] = [];
+          res.on("data", (chunk: Uint8Array) => {
+            touch();
+            chunks.push(chunk);
+          });
+          res.on("end", () => {
+            if (settled) return;
+            if (status < 200 || status >= 300) {
+              const text = Buffer.concat(chunks).toString("utf8");
+              finish(s3Error(status, text, res.headers));
+              return;
+            }
+            handling = handle(res, iterate(chunks)).then(
+              (value) => finish(undefined, value),
+              (e) => finish(e),
+            );
+          });
+          const cut = (e?: unknown) => {
+            if (res.complete || settled) return;
+            req.destroy();
+            finish(prematureClose(e ?? closedEarly()));
+          };
+          res.on("error", cut);
+          res.on("close", () => cut());
+          return;
+        }
         const resBody = tapped(res, touch);
         if (status < 200 || status >= 300) {
           readAll(resBody).then(
@@ -536,11 +571,10 @@ export class FastS3 implements S3Ops {
           },
         );
       });
-      const onAbort = () => {
+      const unlisten = signal === undefined ? undefined : whenAborted(signal, () => {
         req.destroy();
-        finish(abortError(signal!));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
+        finish(abortError(signal));
+      });
       // Timed from the moment a socket is assigned (not the wait for a free pooled socket).
       const idle = () => {
         if (settled) return;
@@ -639,6 +673,53 @@ export class FastS3 implements S3Ops {
       `SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
   }
+}
+
+/**
+ * Answers up to this size (by `Content-Length`) are read whole before their consumer sees
+ * them; larger ones are streamed.
+ */
+const SMALL_ANSWER_BYTES = 64 * 1024;
+
+/** The chunks of an answer read whole, as the stream its consumer expects. */
+function iterate(chunks: Uint8Array[]): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]() {
+      let i = 0;
+      return {
+        next: () =>
+          Promise.resolve(
+            i < chunks.length
+              ? { done: false, value: chunks[i++] }
+              : { done: true, value: undefined },
+          ),
+      };
+    },
+  };
+}
+
+function closedEarly(): Error {
+  return Object.assign(new Error("the connection closed before the answer ended"), {
+    code: "ECONNRESET",
+  });
+}
+
+/** In-flight requests per signal: one `abort` listener per signal, not one per request. */
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `onAbort` when `signal` aborts; returns the function that forgets it. */
+function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
+  let waiters = abortWaiters.get(signal);
+  if (waiters === undefined) {
+    const set = waiters = new Set();
+    abortWaiters.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const f of [...set]) f();
+      set.clear();
+    }, { once: true });
+  }
+  waiters.add(onAbort);
+  return () => waiters.delete(onAbort);
 }
 
 /** SHA-256 of the empty payload. */
