@@ -109,7 +109,10 @@ describe("defaultReporter", () => {
     const { out, stream } = fakeStream(true);
     const r = defaultReporter({ usePbar: true, stream });
     r.transferStart?.({ direction: "push", files: 2, bytes: 2000, force: false });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the bar library loads lazily
+    // the bar library loads lazily: wait until the bar is drawn (a loaded machine may take seconds)
+    for (let i = 0; i < 200 && !out.join("").includes("pushing"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     r.bytes?.(1000);
     r.fileDone?.({} as never, 1, 2);
     r.bytes?.(1000);
