@@ -87,6 +87,7 @@ function resumeToken(remote: RemoteObject): string | undefined {
 }
 
 const PLAIN_MD5 = /^[0-9a-f]{32}$/;
+const MULTIPART_ETAG = /^[0-9a-f]{32}-\d+$/;
 
 /** Files up to this size are read, written, moved and stat'ed with synchronous calls. */
 const SMALL_FILE_BYTES = 128 * 1024;
@@ -208,6 +209,11 @@ async function upload(
     ctimeMs: after.ctimeMs,
     ino: after.ino,
   }, md5);
+  // the multipart ETag of this upload names this content: the next comparison of the
+  // unchanged file with the object decides from the listing alone (no HEAD)
+  if (partMd5s !== undefined && MULTIPART_ETAG.test(stored.etag ?? "")) {
+    o.hashCache?.setRemoteContent(stored.etag!, md5, partMd5s.partSize);
+  }
   const remoteObj = toRemoteObject({ ...stored, md5: stored.md5 ?? md5 });
   return new SyncObject({
     syncDirection: "push",

@@ -282,13 +282,16 @@ describe("resolveRemoteHash for multipart ETags of other tools", () => {
     expect(r.uncomparable).toBeUndefined();
     expect(store.heads).toEqual(["f", "f#1"]);
     expect(cache.map.get(etag)).toEqual({ partSize: 6 * MiB, md5: local.md5 });
-    // next run: no partNumber request, no reading
+    // next run: no request at all (the ETag is known as this content), no reading
     store.heads.length = 0;
     const again = await resolveRemoteHash(store, remote, { ...local, absPath: join(dir, "gone") }, {
       cache,
     });
     expect(again.remoteHash).toBe(local.md5);
-    expect(store.heads).toEqual(["f"]);
+    expect(store.heads).toEqual([]);
+    // the same ETag, but the cache says the local file has another MD5: asked as before
+    await resolveRemoteHash(store, remote, { ...local, md5: "0".repeat(32) }, { cache });
+    expect(store.heads[0]).toBe("f");
   });
 
   it("a whole-MB part size (6,000,000 B) is found too", async () => {
