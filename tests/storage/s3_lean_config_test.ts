@@ -21,7 +21,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Store, type S3StoreOptions } from "../../storage/stores/s3.ts";
-import { describeS3, uniqueBucketName } from "./_s3_env.ts";
+import { describeS3, type S3TestConfig, uniqueBucketName } from "./_s3_env.ts";
+import { FastS3 } from "../../storage/stores/_s3_fast.ts";
+import http from "node:http";
 import {
   CredentialsEndpoint,
   runChild,
@@ -29,6 +31,27 @@ import {
   selfSignedCertificate,
   type TestCertificate,
 } from "./_s3_front.ts";
+
+/** `DeleteBucket` of the (emptied) test bucket, on the lean signer. */
+async function dropEmptyBucket(config: S3TestConfig, bucket: string): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true });
+  const fast = new FastS3({
+    endpoint: new URL(config.endpoint),
+    region: config.region,
+    bucket,
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    agent,
+    retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1000, maxRetryTimeMs: 5000 },
+    connectionTimeout: 5000,
+    socketTimeout: 30000,
+  });
+  try {
+    await fast.request({ method: "DELETE" }).catch(() => {});
+  } finally {
+    agent.destroy();
+  }
+}
 
 const md5 = (d: Uint8Array) => createHash("md5").update(d).digest("hex");
 /** The SDK's refresh window (5 minutes) plus a little: refreshed soon after the first fetch. */
@@ -63,6 +86,7 @@ describeS3("S3 lean path in every configuration", (config) => {
     for await (const o of s.list("")) left.push(o.key);
     await s.delete(left);
     await s.close();
+    await dropEmptyBucket(config, bucket);
     await rm(tmp, { recursive: true, force: true });
   });
 
