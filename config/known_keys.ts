@@ -50,6 +50,8 @@ export const REMOTE_STORAGE_KEYS: readonly string[] = Object.freeze([
   "socketTimeout",
   "plain_etags",
   "plainEtags",
+  "force_path_style",
+  "forcePathStyle",
   "guess_content_type",
   "guessContentType",
   "content_types",

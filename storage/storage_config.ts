@@ -99,6 +99,14 @@ export interface RemoteStorageConfig {
   /** accsr-style spelling of `plainEtags`. */
   plain_etags?: boolean;
   /**
+   * S3: path-style requests (`<endpoint>/<bucket>/<key>`) instead of virtual-hosted ones
+   * (`<bucket>.<host>/<key>`). Default: path-style with an `endpoint`, virtual-hosted on AWS
+   * (where the bucket name allows it, as the AWS SDK does). Config key `force_path_style`.
+   */
+  forcePathStyle?: boolean;
+  /** Snake-case spelling of `forcePathStyle`. */
+  force_path_style?: boolean;
+  /**
    * Send a content type guessed from the file extension with every upload.
    * @default {true}
    */
@@ -200,6 +208,8 @@ export interface NormalizedStorageConfig {
   socketTimeout?: number;
   /** Objects written get ETag = MD5 of the content. */
   plainEtags: boolean;
+  /** S3 path-style requests; undefined: the store's default. */
+  forcePathStyle?: boolean;
   /** Guess content types from extensions. */
   guessContentType: boolean;
   /** Extension → content type overrides. */
@@ -354,6 +364,10 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     }
     return v;
   };
+  const pathStyle = c.forcePathStyle ?? c.force_path_style;
+  const forcePathStyle = pathStyle === undefined || pathStyle === null
+    ? undefined
+    : bool("forcePathStyle", "force_path_style", true);
   const contentTypes = c.contentTypes ?? c.content_types;
   if (
     contentTypes !== undefined && contentTypes !== null &&
@@ -399,6 +413,7 @@ export function normalizeStorageConfig(conf: RemoteStorageConfig): NormalizedSto
     connectionTimeout: num("connectionTimeout") ?? num("connection_timeout"),
     socketTimeout: num("socketTimeout") ?? num("socket_timeout"),
     plainEtags,
+    forcePathStyle,
     guessContentType: bool("guessContentType", "guess_content_type", true),
     contentTypes: (contentTypes ?? undefined) as Record<string, string> | undefined,
   };

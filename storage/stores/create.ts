@@ -91,6 +91,7 @@ export async function createStore(conf: NormalizedStorageConfig): Promise<Object
     sessionToken: conf.sessionToken,
     provider: conf.provider,
     checksumMode: conf.checksumMode,
+    ...(conf.forcePathStyle !== undefined ? { forcePathStyle: conf.forcePathStyle } : {}),
     ...tuning,
   });
 }

@@ -17,10 +17,11 @@ import { after, before, it } from "node:test";
 import { expect } from "expect";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3Store, type S3StoreOptions } from "../../storage/stores/s3.ts";
+import { RemoteStorage } from "../../storage/remote_storage.ts";
 import { describeS3, type S3TestConfig, uniqueBucketName } from "./_s3_env.ts";
 import { FastS3 } from "../../storage/stores/_s3_fast.ts";
 import http from "node:http";
@@ -117,6 +118,38 @@ describeS3("S3 lean path in every configuration", (config) => {
       expect(r.path.startsWith(`/${bucket}`)).toBe(false);
     }
     expect(noSdk()).toBe(true);
+  });
+
+  it("config key force_path_style: false makes a RemoteStorage on an endpoint virtual-hosted", async () => {
+    front.requests.length = 0;
+    const local = join(tmp, "project");
+    await mkdir(join(local, "data"), { recursive: true });
+    await writeFile(join(local, "data", "a.txt"), "config virtual-hosted");
+    const storage = new RemoteStorage({
+      provider: "s3",
+      bucket,
+      endpoint: `http://localhost:${front.port}`,
+      region: config.region,
+      key: config.accessKeyId,
+      secret: config.secretAccessKey,
+      base_path: "cfg",
+      force_path_style: false,
+    }, { events: {} });
+    try {
+      const pushed = await storage.push(join(local, "data"), {
+        localPathPrefix: local,
+        usePbar: false,
+      });
+      expect(pushed.syncedFiles.length).toBe(1);
+      await storage.delete("data");
+    } finally {
+      await storage.close();
+    }
+    expect(front.requests.length).toBeGreaterThanOrEqual(2);
+    expect(front.requests.every((r) => r.host === `${bucket}.localhost:${front.port}`)).toBe(true);
+    expect(() =>
+      new RemoteStorage({ provider: "s3", bucket, force_path_style: "no" as unknown as boolean })
+    ).toThrow(/force_path_style/);
   });
 
   it("https through a TLS front with a self-signed certificate trusted by NODE_EXTRA_CA_CERTS", async () => {
