@@ -98,6 +98,8 @@ fi
 
 step "Deno tests"
 export ACCSR_CACHE_DIR="$WORK/cache"
+# no test may reach AWS: the credential chain never asks the EC2 instance metadata service
+export AWS_EC2_METADATA_DISABLED=true
 # every temporary file of the tests (os.tmpdir(), mktemp) lands in the work folder, which is
 # removed at the end: the machine is left as it was found
 export TMPDIR="$WORK/tmp"

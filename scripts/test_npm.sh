@@ -17,6 +17,8 @@ ROOT=$(cd "${ACCSR_ROOT:-$SCRIPT_DIR/..}" && pwd)
 NPM_TESTS=$(cd "$SCRIPT_DIR/../tests/npm" && pwd)
 TSC=${TSC:-$ROOT/tools/node_modules/.bin/tsc}
 export NO_COLOR=1
+# no test may reach AWS: the credential chain never asks the EC2 instance metadata service
+export AWS_EC2_METADATA_DISABLED=true
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/accsr-npm-test.XXXXXX")
 cleanup() {
