@@ -21,16 +21,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
-import {
-  appendFile,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
@@ -139,6 +130,14 @@ function finer(cached: number, now: number, unit: number): boolean {
 export class HashCache {
   readonly #file?: string;
   readonly #tree: string;
+  /** `${tree}/`: the paths of the tree's files start with it. */
+  readonly #prefix: string;
+  /**
+   * The entries read from the file, unparsed: path relative to the tree → its whole line. Parsed only when asked for (a run reads a 100,000-entry cache without building an
+   * object per entry, and holds each entry as two slices of the file's text).
+   */
+  readonly #read = new Map<string, string>();
+  /** Entries recorded by this process, by path relative to the tree. */
   readonly #entries = new Map<string, Entry>();
   /** Keys added or changed since the file was read. */
   readonly #changed = new Set<string>();
@@ -151,6 +150,7 @@ export class HashCache {
 
   private constructor(tree: string, file?: string) {
     this.#tree = tree;
+    this.#prefix = tree.endsWith(path.sep) ? tree : tree + path.sep;
     this.#file = file;
   }
 
@@ -172,44 +172,76 @@ export class HashCache {
   }
 
   #load(text: string): void {
-    const lines = text.split("\n");
-    if (lines[0] !== `${MAGIC}\t${JSON.stringify(this.#tree)}`) return; // another format
+    const head = text.indexOf("\n");
+    if (
+      text.slice(0, head === -1 ? text.length : head) !== `${MAGIC}\t${JSON.stringify(this.#tree)}`
+    ) {
+      return; // another format
+    }
     this.#fileExists = true;
-    const prefix = this.#tree.endsWith(path.sep) ? this.#tree : this.#tree + path.sep;
-    for (let i = 1; i < lines.length; i++) {
-      const f = lines[i].split("\t");
-      if (f.length === 4 && f[0] === REMOTE && f[3].length === 32) {
-        try {
-          this.#remote.set(JSON.parse(f[1]), { partSize: Number(f[2]), md5: f[3] });
-          this.#lines++;
-        } catch { /* torn line */ }
+    let at = head + 1;
+    while (at < text.length) {
+      let end = text.indexOf("\n", at);
+      if (end === -1) end = text.length;
+      const line = text.slice(at, end);
+      at = end + 1;
+      if (line.startsWith(REMOTE)) {
+        const f = line.split("\t");
+        if (f.length === 4 && f[0] === REMOTE && f[3].length === 32) {
+          try {
+            this.#remote.set(JSON.parse(f[1]), { partSize: Number(f[2]), md5: f[3] });
+            this.#lines++;
+          } catch { /* torn line */ }
+        }
         continue;
       }
-      if (f.length !== 6 || f[5].length !== 32) continue; // torn or foreign line
+      // `"path"\tsize\tmtime\tctime\tino\tmd5`: checked in full when parsed (torn lines then
+      // count as missing); here only its shape
+      const tab = line.indexOf('"\t');
+      if (line[0] !== '"' || tab === -1 || line.charCodeAt(line.length - 33) !== 9) continue;
       let rel: string;
       try {
-        rel = f[0].includes("\\") ? JSON.parse(f[0]) : f[0].slice(1, -1);
+        const field = line.slice(0, tab + 1);
+        rel = field.includes("\\") ? JSON.parse(field) : line.slice(1, tab);
       } catch {
         continue;
       }
-      const e: Entry = {
-        size: Number(f[1]),
-        mtimeMs: Number(f[2]),
-        ctimeMs: Number(f[3]),
-        ino: Number(f[4]),
-        md5: f[5],
-      };
-      this.#entries.set(
-        rel === "" ? this.#tree : path.isAbsolute(rel) ? rel : prefix + rel,
-        e,
-      );
+      this.#read.set(rel, line);
       this.#lines++;
     }
   }
 
+  /** The key of `absPath`: relative to the tree (absolute outside it, which callers avoid). */
+  #key(absPath: string): string {
+    return absPath === this.#tree
+      ? ""
+      : absPath.startsWith(this.#prefix)
+      ? absPath.slice(this.#prefix.length)
+      : absPath;
+  }
+
+  /** The entry of a path field: recorded by this process, else read from the file. */
+  #entry(key: string): Entry | undefined {
+    const e = this.#entries.get(key);
+    if (e !== undefined) return e;
+    const line = this.#read.get(key);
+    if (line === undefined) return undefined;
+    const f = line.slice(line.indexOf('"\t') + 2).split("\t");
+    if (f.length !== 5 || f[4].length !== 32) return undefined; // torn or foreign line
+    const parsed: Entry = {
+      size: Number(f[0]),
+      mtimeMs: Number(f[1]),
+      ctimeMs: Number(f[2]),
+      ino: Number(f[3]),
+      md5: f[4],
+    };
+    return Number.isFinite(parsed.size) ? parsed : undefined;
+  }
+
   /** The cached MD5 of this file version, if any. */
   get(v: FileVersion): string | undefined {
-    const e = this.#entries.get(v.absPath);
+    const key = this.#key(v.absPath);
+    const e = this.#entry(key);
     if (
       e !== undefined && e.size === v.size && e.ino === v.ino &&
       sameTime(e.mtimeMs, v.mtimeMs, 1) && sameTime(e.ctimeMs, v.ctimeMs, 1000)
@@ -223,19 +255,20 @@ export class HashCache {
 
   /** Records the MD5 of a file version. */
   set(v: FileVersion, md5: string): void {
-    const e = this.#entries.get(v.absPath);
+    const key = this.#key(v.absPath);
+    const e = this.#entry(key);
     if (
       e !== undefined && e.md5 === md5 && e.size === v.size && e.ino === v.ino &&
       e.mtimeMs === v.mtimeMs && e.ctimeMs === v.ctimeMs
     ) return;
-    this.#entries.set(v.absPath, {
+    this.#entries.set(key, {
       size: v.size,
       mtimeMs: v.mtimeMs,
       ctimeMs: v.ctimeMs,
       ino: v.ino,
       md5,
     });
-    this.#changed.add(v.absPath);
+    this.#changed.add(key);
   }
 
   /**
@@ -321,36 +354,56 @@ export class HashCache {
     this.#changed.clear();
     const remoteChanged = [...this.#remoteChanged];
     this.#remoteChanged.clear();
+    let live = this.#entries.size + this.#remote.size;
+    for (const key of this.#read.keys()) if (!this.#entries.has(key)) live++;
     const compact = !this.#fileExists ||
-      this.#lines + changed.length + remoteChanged.length >
-        2 * (this.#entries.size + this.#remote.size) + 1000;
-    const keys = compact ? [...this.#entries.keys()] : changed;
-    const prefix = this.#tree.endsWith(path.sep) ? this.#tree : this.#tree + path.sep;
-    let text = compact ? `${MAGIC}\t${JSON.stringify(this.#tree)}\n` : "";
-    for (const key of keys) {
+      this.#lines + changed.length + remoteChanged.length > 2 * live + 1000;
+    const line = (key: string) => {
       const e = this.#entries.get(key)!;
-      // relative to the tree (files outside it, which callers do not pass, stay absolute)
-      const rel = key === this.#tree ? "" : key.startsWith(prefix) ? key.slice(prefix.length) : key;
-      text += `${JSON.stringify(rel)}\t${e.size}\t${e.mtimeMs}\t${e.ctimeMs}\t${e.ino}\t${e.md5}\n`;
+      return `${JSON.stringify(key)}\t${e.size}\t${e.mtimeMs}\t${e.ctimeMs}\t${e.ino}\t${e.md5}\n`;
+    };
+    // in chunks: one string of a 100,000-entry cache would be built twice (rope, then flat)
+    const chunks: string[] = [];
+    let chunk = compact ? `${MAGIC}\t${JSON.stringify(this.#tree)}\n` : "";
+    let count = 0;
+    const add = (text: string) => {
+      chunk += text;
+      count++;
+      if (chunk.length >= 1 << 20) {
+        chunks.push(chunk);
+        chunk = "";
+      }
+    };
+    if (compact) {
+      for (const [key, text] of this.#read) if (!this.#entries.has(key)) add(`${text}\n`);
+      for (const key of this.#entries.keys()) add(line(key));
+    } else {
+      for (const key of changed) add(line(key));
     }
     const remoteKeys = compact ? [...this.#remote.keys()] : remoteChanged;
     for (const id of remoteKeys) {
       const r = this.#remote.get(id)!;
-      text += `${REMOTE}\t${JSON.stringify(id)}\t${r.partSize}\t${r.md5}\n`;
+      add(`${REMOTE}\t${JSON.stringify(id)}\t${r.partSize}\t${r.md5}\n`);
     }
+    chunks.push(chunk);
     const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
     try {
       await mkdir(path.dirname(file), { recursive: true });
       writes++;
       if (compact) {
-        await writeFile(tmp, text);
+        const fh = await open(tmp, "w");
+        try {
+          for (const c of chunks) await fh.write(c);
+        } finally {
+          await fh.close();
+        }
         await rename(tmp, file);
         this.#fileExists = true;
-        this.#lines = keys.length + remoteKeys.length;
+        this.#lines = count;
         if (Math.random() < 0.05) await pruneStale(path.dirname(file));
       } else {
-        await appendFile(file, text);
-        this.#lines += keys.length + remoteKeys.length;
+        await appendFile(file, chunks.length === 1 ? chunks[0] : chunks.join(""));
+        this.#lines += count;
       }
     } catch {
       await unlink(tmp).catch(() => {});

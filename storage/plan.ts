@@ -19,8 +19,20 @@ import { isTempFileName } from "./temp_files.ts";
  * toRemoteObject({ key: "a.txt", size: 3, etag: "e", md5: "m" }); // { name: "a.txt", size: 3, hash: "m", etag: "e" }
  * ```
  */
-export function toRemoteObject(o: StoreObject): RemoteObject {
-  const r: RemoteObject = { name: o.key.replace(/^\/+/, ""), size: o.size };
+export function toRemoteObject(o: StoreObject, name?: string): RemoteObject {
+  const n = name ?? (o.key.startsWith("/") ? o.key.replace(/^\/+/, "") : o.key);
+  if (o.etag !== undefined && o.lastModified !== undefined && o.metadata === undefined) {
+    // the usual listed object, built in one shape (no property added later: 100,000 of them
+    // would each get an extra property array)
+    return {
+      name: n,
+      size: o.size,
+      hash: o.md5 ?? o.etag,
+      etag: o.etag,
+      lastModified: o.lastModified,
+    };
+  }
+  const r: RemoteObject = { name: n, size: o.size };
   const hash = o.md5 ?? o.etag;
   if (hash !== undefined) r.hash = hash;
   if (o.etag !== undefined) r.etag = o.etag;
@@ -28,6 +40,8 @@ export function toRemoteObject(o: StoreObject): RemoteObject {
   if (o.metadata !== undefined) r.metadata = o.metadata;
   return r;
 }
+
+const NONE_KEYS: string[] = [];
 
 /** Sorted keys with a fast "anything below `key/`?" query. */
 function childrenIndex(keys: readonly string[]): (key: string) => string[] {
@@ -40,6 +54,7 @@ function childrenIndex(keys: readonly string[]): (key: string) => string[] {
       if (sorted[mid] < p) lo = mid + 1;
       else hi = mid;
     }
+    if (lo >= sorted.length || !sorted[lo].startsWith(p)) return NONE_KEYS;
     const out: string[] = [];
     for (let i = lo; i < sorted.length && sorted[i].startsWith(p); i++) out.push(sorted[i]);
     return out;
@@ -65,6 +80,9 @@ export interface PushMatch {
   collidesWith: RemoteObject[];
 }
 
+/** The empty collision list shared by every match without collisions (never mutated). */
+const NONE: RemoteObject[] = [];
+
 /**
  * Matches local files (with their keys and skip flags) against a listing.
  *
@@ -86,12 +104,16 @@ export function matchPush(
   const children = childrenIndex([...byKey.keys()]);
   return entries.map(({ file, key, skip }) => {
     const remote = byKey.get(key);
-    const below = skip ? [] : children(key).map((k) => toRemoteObject(byKey.get(k)!));
+    const found = skip ? NONE_KEYS : children(key);
+    // one shared empty list for the (usual) files without collisions: 100,000 files, 100,000
+    // arrays less
+    const below = found.length === 0 ? NONE : found.map((k) => toRemoteObject(byKey.get(k)!));
     return {
       file,
       key,
       skip,
-      remote: remote === undefined ? undefined : toRemoteObject(remote),
+      // the local key's string as the name (equal, and one string per file instead of two)
+      remote: remote === undefined ? undefined : toRemoteObject(remote, key),
       collidesWith: below,
     };
   });

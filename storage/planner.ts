@@ -213,7 +213,7 @@ export async function planPush(
   try {
     earlyKey = hasGlobMagic(p) ? undefined : pushKey(ctx.basePath, p) || undefined;
   } catch { /* ".." in the path: reported below for the files found */ }
-  const early = earlyKey === undefined ? undefined : listAll(ctx.store, earlyKey, ctx.signal);
+  let early = earlyKey === undefined ? undefined : listAll(ctx.store, earlyKey, ctx.signal);
   early?.catch(() => {}); // awaited below; the scan may fail first
   // the pushed folder (for delete, and as the root of ignore files outside the scan base)
   const glob = hasGlobMagic(p);
@@ -283,7 +283,7 @@ export async function planPush(
   const skip = skipPredicate(ctx.includeRegex, ctx.excludeRegex);
   const filtered = filterPredicate(ctx.filters, Date.now());
   const reasons = new Map<LocalFile, string>();
-  const entries = files.map((file) => {
+  let entries = files.map((file) => {
     let reason = skip(file.displayPath) ? REGEX_REASON : undefined;
     if (reason === undefined && filtered !== undefined) {
       reason = filtered({ path: file.displayPath, size: file.size, mtimeMs: file.mtimeMs });
@@ -300,9 +300,9 @@ export async function planPush(
     );
     return false;
   });
-  const active = entries.filter((e) => !e.skip).map((e) => e.key);
+  let active = entries.filter((e) => !e.skip).map((e) => e.key);
   const scopeKey = mirrorDir ? pushKey(ctx.basePath, display) : "";
-  const listing = mirrorDir
+  let listing: StoreObject[] | undefined = mirrorDir
     ? (early !== undefined && scopeKey.startsWith(earlyKey!)
       ? await early
       : await listAll(ctx.store, scopeKey, ctx.signal))
@@ -311,6 +311,9 @@ export async function planPush(
     : early !== undefined && active.every((k) => k.startsWith(earlyKey!))
     ? await early
     : await listAll(ctx.store, commonPrefix(active), ctx.signal);
+  // what is matched is dropped: the listing (a quarter of a plan's memory), the entries
+  early = undefined;
+  active = [];
   const matches = matchPush(entries, listing);
   const deletions = mirrorDir
     ? await planPushDeleted(ctx, listing, {
@@ -323,6 +326,8 @@ export async function planPush(
       filtered,
     })
     : [];
+  listing = undefined;
+  entries = [];
 
   const cache = await cacheOpening;
   ctx.hashCache = cache;
