@@ -404,6 +404,7 @@ export class FastS3 implements S3Ops {
     for (let retry = 0;; retry++) {
       const credentials = this.#credentials.current() ?? await this.#credentials.get();
       const target = this.#targetOf(request);
+      const region = this.#region;
       try {
         return await this.#attempt(
           request.method,
@@ -416,10 +417,11 @@ export class FastS3 implements S3Ops {
           credentials,
           target,
           whole,
+          region,
         );
       } catch (e) {
         if (signal?.aborted) throw e;
-        if (!redirected && this.#followRegion(e)) {
+        if (!redirected && this.#followRegion(e, region)) {
           redirected = true;
           retry--;
           continue;
@@ -461,14 +463,17 @@ export class FastS3 implements S3Ops {
    * names another region in `x-amz-bucket-region` switches this client to it (host included
    * when the endpoint is AWS's); true when the request should be sent again.
    */
-  #followRegion(error: unknown): boolean {
+  #followRegion(error: unknown, signedFor: string): boolean {
     const e = error as { $metadata?: { httpStatusCode?: number }; bucketRegion?: string };
     const status = e?.$metadata?.httpStatusCode;
     const region = e?.bucketRegion;
-    if (typeof region !== "string" || region === "" || region === this.#region) return false;
+    if (typeof region !== "string" || region === "" || region === signedFor) return false;
     if (status !== 301 && status !== 307 && status !== 400) return false;
-    this.#region = region;
-    this.#target = s3Target(this.#bucket, region, this.#endpoint, this.#forcePathStyle);
+    // Requests sent meanwhile get the same answer: the first one switches, all are resent.
+    if (region !== this.#region) {
+      this.#region = region;
+      this.#target = s3Target(this.#bucket, region, this.#endpoint, this.#forcePathStyle);
+    }
     return true;
   }
 
@@ -488,9 +493,18 @@ export class FastS3 implements S3Ops {
     credentials: SigningCredentials,
     target: S3Target,
     whole: boolean,
+    region: string,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const headers = this.#sign(method, path, query, baseHeaders, credentials, target.host);
+    const headers = this.#sign(
+      method,
+      path,
+      query,
+      baseHeaders,
+      credentials,
+      target.host,
+      region,
+    );
     return new Promise((resolve, reject) => {
       let settled = false;
       let handling: Promise<unknown> | undefined;
@@ -638,10 +652,10 @@ export class FastS3 implements S3Ops {
     baseHeaders: Record<string, string>,
     credentials: SigningCredentials,
     host: string,
+    region: string,
   ): Record<string, string> {
     const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
     const date = amzDate.slice(0, 8);
-    const region = this.#region;
     const headers: Record<string, string> = {
       ...baseHeaders,
       host,

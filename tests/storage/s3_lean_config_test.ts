@@ -173,7 +173,7 @@ describeS3("S3 lean path in every configuration", (config) => {
       expect(tls.requests.length).toBe(0);
 
       const trusted = await runChild(job, { NODE_EXTRA_CA_CERTS: cert.certPath });
-      expect(trusted.report).toEqual({ ok: true, listed: 3, sdkLoaded: false, retries: 0 });
+      expect(trusted.report).toMatchObject({ ok: true, listed: 3, sdkLoaded: false });
       expect(tls.requests.length).toBeGreaterThanOrEqual(6);
     } finally {
       await tls?.close();
@@ -191,7 +191,7 @@ describeS3("S3 lean path in every configuration", (config) => {
         AWS_SESSION_TOKEN: "env-session-token",
       },
     );
-    expect(report).toEqual({ ok: true, listed: 3, sdkLoaded: false, retries: 0 });
+    expect(report).toMatchObject({ ok: true, listed: 3, sdkLoaded: false });
     expect(front.requests.length).toBeGreaterThanOrEqual(6);
     expect(front.requests.every((r) => r.token === "env-session-token")).toBe(true);
     expect(noSdk()).toBe(true);
@@ -210,7 +210,7 @@ describeS3("S3 lean path in every configuration", (config) => {
       { bucket, endpoint: front.url(), region: config.region, files: 3, prefix: "profile/" },
       { AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: "lean" },
     );
-    expect(report).toEqual({ ok: true, listed: 3, sdkLoaded: false, retries: 0 });
+    expect(report).toMatchObject({ ok: true, listed: 3, sdkLoaded: false });
     expect(front.requests.every((r) => r.token === "profile-token")).toBe(true);
   });
 
@@ -242,7 +242,7 @@ describeS3("S3 lean path in every configuration", (config) => {
         { bucket, endpoint: front.url(), region: config.region, files: 60, prefix: "ecs/" },
         { AWS_CONTAINER_CREDENTIALS_FULL_URI: endpoint.url },
       );
-      expect(report).toEqual({ ok: true, listed: 60, sdkLoaded: false, retries: 0 });
+      expect(report).toMatchObject({ ok: true, listed: 60, sdkLoaded: false });
       expect(endpoint.fetches).toBeGreaterThanOrEqual(3);
       const tokens = new Set(front.requests.map((r) => r.token));
       expect(tokens.size).toBeGreaterThanOrEqual(3);
@@ -273,7 +273,7 @@ describeS3("S3 lean path in every configuration", (config) => {
         { bucket, endpoint: front.url(), region: config.region, files: 3, prefix: "expired/" },
         { AWS_CONTAINER_CREDENTIALS_FULL_URI: endpoint.url },
       );
-      expect(report).toEqual({ ok: true, listed: 3, sdkLoaded: false, retries: 0 });
+      expect(report).toMatchObject({ ok: true, listed: 3, sdkLoaded: false });
       expect(refused).toBe(1);
       expect(endpoint.fetches).toBe(2);
       expect(front.requests.slice(1).every((r) => r.token === "token-2")).toBe(true);
@@ -303,20 +303,28 @@ describeS3("S3 lean path in every configuration", (config) => {
       try {
         const data = Buffer.from(`redirected ${fastPut}`);
         const key = `region-${fastPut}/x.txt`;
+        // 8 at once, as a push sends them: every one signed for the wrong region is resent
+        // (lean path; the SDK's own redirect handling fails concurrent requests with "Region
+        // was not restored following S3 region redirect", so it goes one by one)
+        const keys = Array.from({ length: 8 }, (_, i) => `region-${fastPut}/c${i}.txt`);
+        if (fastPut) {
+          await Promise.all(keys.map((k) => store.put(k, { data }, { md5: md5(data) })));
+        } else for (const k of keys) await store.put(k, { data }, { md5: md5(data) });
         await store.put(key, { data }, { md5: md5(data) });
         expect((await store.head(key))?.md5).toBe(md5(data));
         const listed = [];
         for await (const o of store.list(`region-${fastPut}/`)) listed.push(o.key);
-        expect(listed).toEqual([key]);
-        await store.delete([key]);
+        expect(listed).toEqual([...keys, key]);
+        await store.delete([...keys, key]);
       } finally {
         front.answer = undefined;
         await store.close();
       }
       const redirected = front.requests.filter((r) => r.region !== config.region).length;
-      // the lean path remembers the bucket's region; the SDK follows each redirect anew
-      if (fastPut) expect(redirected).toBe(1);
-      else expect(redirected).toBeGreaterThanOrEqual(1);
+      // the lean path remembers the bucket's region (only the first concurrent requests were
+      // signed for the wrong one); the SDK follows each redirect anew
+      if (fastPut) expect(redirected).toBeLessThanOrEqual(8);
+      expect(redirected).toBeGreaterThanOrEqual(1);
       expect(front.requests.filter((r) => r.region === config.region).length)
         .toBeGreaterThanOrEqual(4);
     }
