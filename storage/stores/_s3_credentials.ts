@@ -132,8 +132,15 @@ export class CredentialSource {
     return await fetching;
   }
 
-  /** Fetches new credentials now (the server said the token expired). */
-  refresh(): Promise<SigningCredentials> {
+  /**
+   * New credentials after the server said the token of `used` expired: fetched now, unless
+   * they were replaced meanwhile (requests sent at the same time all get that answer: one
+   * fetch serves them all).
+   */
+  refresh(used?: SigningCredentials): Promise<SigningCredentials> {
+    if (used !== undefined && this.#value !== undefined && this.#value !== used) {
+      return Promise.resolve(this.#value);
+    }
     return this.#fetch(true);
   }
 

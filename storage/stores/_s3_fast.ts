@@ -431,7 +431,7 @@ export class FastS3 implements S3Ops {
           EXPIRED_TOKEN_CODES.has((e as { name?: string }).name ?? "")
         ) {
           refreshed = true;
-          await this.#credentials.refresh();
+          await this.#credentials.refresh(credentials);
           retry--;
           continue;
         }

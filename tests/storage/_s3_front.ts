@@ -41,6 +41,8 @@ export interface FrontAnswer {
   status: number;
   headers?: Record<string, string>;
   code?: string;
+  /** Answer this much later (ms). */
+  delayMs?: number;
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost, and its files. */
@@ -152,17 +154,18 @@ export class S3Front {
     const answer = this.answer?.(seen);
     if (answer !== undefined) {
       req.resume();
-      req.once("end", () => {
-        const code = answer.code ?? `Status${answer.status}`;
-        const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
-          `<Message>answered by the test front</Message></Error>`;
-        res.writeHead(answer.status, {
-          "content-type": "application/xml",
-          "content-length": String(Buffer.byteLength(body)),
-          ...answer.headers,
-        });
-        res.end(seen.method === "HEAD" ? undefined : body);
-      });
+      req.once("end", () =>
+        setTimeout(() => {
+          const code = answer.code ?? `Status${answer.status}`;
+          const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
+            `<Message>answered by the test front</Message></Error>`;
+          res.writeHead(answer.status, {
+            "content-type": "application/xml",
+            "content-length": String(Buffer.byteLength(body)),
+            ...answer.headers,
+          });
+          res.end(seen.method === "HEAD" ? undefined : body);
+        }, answer.delayMs ?? 0));
       return;
     }
     if (this.delayMs > 0) {
@@ -249,8 +252,9 @@ export interface ChildJob {
   /** Static keys; without them the default credential chain. */
   key?: string;
   secret?: string;
-  /** Objects of 1 KiB to put, one after the other. */
+  /** Objects of 1 KiB to put, one after the other (or `concurrency` at a time). */
   files: number;
+  concurrency?: number;
   prefix: string;
 }
 
@@ -336,12 +340,15 @@ async function leanChild(job: ChildJob): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), "accsr-lean-child-"));
   try {
     const keys: string[] = [];
+    const batch: Promise<unknown>[] = [];
     for (let i = 0; i < job.files; i++) {
       const data = Buffer.alloc(1024, i % 251);
       const key = `${job.prefix}f${i}.bin`;
-      await store.put(key, { data }, { md5: createHash("md5").update(data).digest("hex") });
+      batch.push(store.put(key, { data }, { md5: createHash("md5").update(data).digest("hex") }));
       keys.push(key);
+      if (batch.length >= (job.concurrency ?? 1)) await Promise.all(batch.splice(0));
     }
+    await Promise.all(batch);
     let listed = 0;
     for await (const _ of store.list(job.prefix)) listed++;
     if (keys.length > 0) await store.get(keys[0], join(tmp, "out.bin"));

@@ -253,7 +253,7 @@ describeS3("S3 lean path in every configuration", (config) => {
     }
   });
 
-  it("an ExpiredToken answer fetches new credentials once and the request is sent again", async () => {
+  it("ExpiredToken answers to 8 concurrent requests: one more fetch, every request sent again", async () => {
     front.requests.length = 0;
     const endpoint = await CredentialsEndpoint.start(
       config.accessKeyId,
@@ -262,21 +262,32 @@ describeS3("S3 lean path in every configuration", (config) => {
     );
     let refused = 0;
     front.answer = (r) => {
-      if (r.method === "PUT" && r.token === "token-1" && refused === 0) {
-        refused++;
-        return { status: 400, code: "ExpiredToken" };
+      if (r.token === "token-1") {
+        // answered 100 ms apart: the later ones arrive after the new credentials did
+        return { status: 400, code: "ExpiredToken", delayMs: 100 * refused++ };
       }
       return undefined;
     };
     try {
+      // 8 PUTs at once, all refused (signed with the same expired token): one more fetch serves
+      // them all
       const { report } = await runChild(
-        { bucket, endpoint: front.url(), region: config.region, files: 3, prefix: "expired/" },
+        {
+          bucket,
+          endpoint: front.url(),
+          region: config.region,
+          files: 16,
+          concurrency: 8,
+          prefix: "expired/",
+        },
         { AWS_CONTAINER_CREDENTIALS_FULL_URI: endpoint.url },
       );
-      expect(report).toMatchObject({ ok: true, listed: 3, sdkLoaded: false });
-      expect(refused).toBe(1);
+      expect(report).toMatchObject({ ok: true, listed: 16, sdkLoaded: false });
+      expect(refused).toBe(8);
       expect(endpoint.fetches).toBe(2);
-      expect(front.requests.slice(1).every((r) => r.token === "token-2")).toBe(true);
+      expect(front.requests.filter((r) => r.token === "token-1").length).toBe(8);
+      expect(front.requests.every((r) => r.token === "token-1" || r.token === "token-2"))
+        .toBe(true);
     } finally {
       front.answer = undefined;
       await endpoint.close();
