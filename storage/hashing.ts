@@ -21,7 +21,16 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
-import { appendFile, mkdir, open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
@@ -362,51 +371,49 @@ export class HashCache {
       const e = this.#entries.get(key)!;
       return `${JSON.stringify(key)}\t${e.size}\t${e.mtimeMs}\t${e.ctimeMs}\t${e.ino}\t${e.md5}\n`;
     };
-    // in chunks: one string of a 100,000-entry cache would be built twice (rope, then flat)
-    const chunks: string[] = [];
-    let chunk = compact ? `${MAGIC}\t${JSON.stringify(this.#tree)}\n` : "";
-    let count = 0;
-    const add = (text: string) => {
-      chunk += text;
-      count++;
-      if (chunk.length >= 1 << 20) {
-        chunks.push(chunk);
-        chunk = "";
-      }
-    };
-    if (compact) {
-      for (const [key, text] of this.#read) if (!this.#entries.has(key)) add(`${text}\n`);
-      for (const key of this.#entries.keys()) add(line(key));
-    } else {
-      for (const key of changed) add(line(key));
-    }
-    const remoteKeys = compact ? [...this.#remote.keys()] : remoteChanged;
-    for (const id of remoteKeys) {
-      const r = this.#remote.get(id)!;
-      add(`${REMOTE}\t${JSON.stringify(id)}\t${r.partSize}\t${r.md5}\n`);
-    }
-    chunks.push(chunk);
     const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+    let fh: FileHandle | undefined;
     try {
       await mkdir(path.dirname(file), { recursive: true });
       writes++;
-      if (compact) {
-        const fh = await open(tmp, "w");
-        try {
-          for (const c of chunks) await fh.write(c);
-        } finally {
-          await fh.close();
+      // written in chunks of whole lines as they are formatted: the text of a 100,000-entry
+      // cache is never held at once (it was a fifth of a cold plan's peak memory)
+      fh = await open(compact ? tmp : file, compact ? "w" : "a");
+      let chunk = compact ? `${MAGIC}\t${JSON.stringify(this.#tree)}\n` : "";
+      let count = 0;
+      const add = async (text: string) => {
+        chunk += text;
+        count++;
+        if (chunk.length >= 1 << 20) {
+          await fh!.write(chunk);
+          chunk = "";
         }
+      };
+      if (compact) {
+        for (const [key, text] of this.#read) if (!this.#entries.has(key)) await add(`${text}\n`);
+        for (const key of this.#entries.keys()) await add(line(key));
+      } else {
+        for (const key of changed) await add(line(key));
+      }
+      const remoteKeys = compact ? [...this.#remote.keys()] : remoteChanged;
+      for (const id of remoteKeys) {
+        const r = this.#remote.get(id)!;
+        await add(`${REMOTE}\t${JSON.stringify(id)}\t${r.partSize}\t${r.md5}\n`);
+      }
+      if (chunk !== "") await fh.write(chunk);
+      await fh.close();
+      fh = undefined;
+      if (compact) {
         await rename(tmp, file);
         this.#fileExists = true;
         this.#lines = count;
         if (Math.random() < 0.05) await pruneStale(path.dirname(file));
       } else {
-        await appendFile(file, chunks.length === 1 ? chunks[0] : chunks.join(""));
         this.#lines += count;
       }
     } catch {
-      await unlink(tmp).catch(() => {});
+      await fh?.close().catch(() => {});
+      if (compact) await unlink(tmp).catch(() => {});
     }
   }
 }
