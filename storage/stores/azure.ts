@@ -36,8 +36,8 @@
 import { takeAll } from "../bandwidth.ts";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { createWriteStream, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
@@ -77,7 +77,7 @@ import {
 } from "./_azure_util.ts";
 
 /** Downloads up to this size are collected in memory and written with one call. */
-const WHOLE_WRITE_MAX = 8 * MiB;
+const WHOLE_WRITE_MAX = 1 * MiB;
 
 /**
  * Options of {@linkcode AzureBlobStore}. Give either `accountName` (+ `accountKey` or
@@ -562,31 +562,37 @@ export class AzureBlobStore implements ObjectStore {
     this.#checkKey(key, "download");
     const signal = options.signal;
     const bandwidth = options.bandwidth;
+    // progress counts each byte once, also when a retried attempt starts again from byte 0
+    let reported = 0;
+    const progress = (size: number) => {
+      if (size > reported) options.onProgress?.(size - reported);
+      reported = Math.max(reported, size);
+    };
     try {
       const { size, md5, expected, stored } = await this.#lean.download(key, async (h, body) => {
         // a retried attempt starts again from the first byte
         const hash = createHash("md5");
         let size = 0;
-        if (h.size !== undefined && h.size <= WHOLE_WRITE_MAX && bandwidth === undefined) {
+        if (h.size !== undefined && h.size <= WHOLE_WRITE_MAX) {
+          // all or nothing, written with one synchronous call (an async open/write pair cost
+          // more client CPU than the request); a body cut short is fetched again
           const chunks: Uint8Array[] = [];
           for await (const chunk of body) {
-            hash.update(chunk);
+            await bandwidth?.take(chunk.length, signal);
             size += chunk.length;
             chunks.push(chunk);
-            options.onProgress?.(chunk.length);
+            progress(size);
           }
-          await writeFile(
-            destinationPath,
-            chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-            { signal },
-          );
+          const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+          hash.update(data);
+          writeFileSync(destinationPath, data);
         } else {
           await pipeline(
             async function* () {
               for await (const chunk of body) {
                 hash.update(chunk);
                 size += chunk.length;
-                options.onProgress?.(chunk.length);
+                progress(size);
                 await bandwidth?.take(chunk.length, signal);
                 yield chunk;
               }
