@@ -140,6 +140,18 @@ function networkCode(error: unknown): string | undefined {
 }
 
 /** First line of the server's or SDK's message, secrets removed. */
+/** A TLS handshake answered with plain HTTP (an `https://` URL of an http-only server). */
+function speaksPlainHttp(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && typeof e === "object" && e !== null; depth++) {
+    const x = e as RestErrorLike;
+    if (x.code === "ERR_SSL_WRONG_VERSION_NUMBER") return true;
+    if (/wrong version number|InvalidContentType/.test(String(x.message ?? ""))) return true;
+    e = x.cause;
+  }
+  return false;
+}
+
 function detail(error: unknown, secrets: readonly string[]): string {
   const raw = typeof error === "object" && error !== null
     ? String((error as RestErrorLike).message ?? "")
@@ -193,6 +205,13 @@ export function toStorageError(error: unknown, ctx: AzureErrorContext): StorageE
   const status = azureStatus(error);
   const code = azureErrorCode(error);
   const opts = { ...base, cause, statusCode: status };
+  if (status === undefined && ctx.endpoint.startsWith("https:") && speaksPlainHttp(error)) {
+    return new StorageError(
+      `${head}: the endpoint ${ctx.endpoint} does not speak https ` +
+        `(use ${ctx.endpoint.replace(/^https:/, "http:")})`,
+      { ...opts, code: "ENDPOINT_NOT_TLS" },
+    );
+  }
   if (status === undefined) {
     const net = networkCode(error);
     if (net !== undefined) {

@@ -15,7 +15,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
@@ -145,7 +145,8 @@ export class AzureLean {
   readonly #url: URL;
   readonly #containerPath: string;
   readonly #account?: string;
-  readonly #key?: Buffer;
+  /** HMAC-SHA256 key pads (key XOR 0x36 / 0x5c) of the account key. */
+  readonly #pads?: { inner: Buffer; outer: Buffer };
   readonly #sas?: string;
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;
@@ -163,7 +164,15 @@ export class AzureLean {
     }`;
     if (o.accountKey !== undefined && o.accountName !== undefined) {
       this.#account = o.accountName;
-      this.#key = Buffer.from(o.accountKey, "base64");
+      let key = Buffer.from(o.accountKey, "base64");
+      if (key.length > 64) key = createHash("sha256").update(key).digest();
+      const inner = Buffer.alloc(64, 0x36);
+      const outer = Buffer.alloc(64, 0x5c);
+      for (let i = 0; i < key.length; i++) {
+        inner[i] ^= key[i];
+        outer[i] ^= key[i];
+      }
+      this.#pads = { inner, outer };
     }
     this.#sas = o.sasToken;
     this.#agent = o.agent;
@@ -331,7 +340,7 @@ export class AzureLean {
       "x-ms-version": AZURE_API_VERSION,
     };
     if (length > 0 || request.method === "PUT") headers["content-length"] = String(length);
-    if (this.#key === undefined) return headers;
+    if (this.#pads === undefined) return headers;
     const h = (name: string) => headers[name] ?? "";
     const msNames = Object.keys(headers).filter((n) => n.startsWith("x-ms-")).sort();
     let resource = `/${this.#account}${path}`;
@@ -357,7 +366,9 @@ export class AzureLean {
       ...msNames.map((n) => `${n}:${headers[n].trim()}`),
       resource,
     ].join("\n");
-    const signature = createHmac("sha256", this.#key).update(toSign, "utf8").digest("base64");
+    // HMAC-SHA256 from two hashes over the precomputed key pads (half the CPU of createHmac)
+    const inner = createHash("sha256").update(this.#pads!.inner).update(toSign, "utf8").digest();
+    const signature = createHash("sha256").update(this.#pads!.outer).update(inner).digest("base64");
     headers.authorization = `SharedKey ${this.#account}:${signature}`;
     return headers;
   }
@@ -387,7 +398,7 @@ export class AzureLean {
         settled = true;
         if (connectTimer !== undefined) clearTimeout(connectTimer);
         watch?.stop();
-        signal?.removeEventListener("abort", onAbort);
+        unlisten?.();
         const done = () => error !== undefined ? reject(error) : resolve(value!);
         if (error !== undefined && handling !== undefined) handling.then(done, done);
         else done();
@@ -406,6 +417,36 @@ export class AzureLean {
         }
         touch();
         const status = res.statusCode ?? 0;
+        if (
+          method === "HEAD" || status < 200 || status >= 300 ||
+          Number(res.headers["content-length"] ?? Infinity) <= SMALL_ANSWER_BYTES
+        ) {
+          // read whole with data events (no stream iterator per answer), then handed over
+          const chunks: Uint8Array[] = [];
+          res.on("data", (chunk: Uint8Array) => {
+            touch();
+            chunks.push(chunk);
+          });
+          res.on("end", () => {
+            if (settled) return;
+            if (status < 200 || status >= 300) {
+              finish(restError(status, Buffer.concat(chunks).toString("utf8"), res.headers));
+              return;
+            }
+            handling = handle(res, iterate(chunks)).then(
+              (value) => finish(undefined, value),
+              (e) => finish(e),
+            );
+          });
+          const cut = (e?: unknown) => {
+            if (res.complete || settled) return;
+            req.destroy();
+            finish(prematureClose(e ?? closedEarly()));
+          };
+          res.on("error", cut);
+          res.on("close", () => cut());
+          return;
+        }
         const resBody = tapped(res, touch);
         if (status < 200 || status >= 300) {
           readAll(resBody).then(
@@ -422,11 +463,10 @@ export class AzureLean {
           },
         );
       });
-      const onAbort = () => {
+      const unlisten = signal === undefined ? undefined : whenAborted(signal, () => {
         req.destroy();
-        finish(abortError(signal!));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
+        finish(abortError(signal));
+      });
       const idle = () => {
         if (settled) return;
         watch = new IdleWatch(this.#idleTimeout, () => {
@@ -454,6 +494,53 @@ export class AzureLean {
       writeBody(req, body, touch);
     });
   }
+}
+
+/**
+ * Answers up to this size (by `Content-Length`) are read whole before their consumer sees
+ * them; larger ones are streamed.
+ */
+const SMALL_ANSWER_BYTES = 64 * 1024;
+
+/** The chunks of an answer read whole, as the stream its consumer expects. */
+function iterate(chunks: Uint8Array[]): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]() {
+      let i = 0;
+      return {
+        next: () =>
+          Promise.resolve(
+            i < chunks.length
+              ? { done: false, value: chunks[i++] }
+              : { done: true, value: undefined },
+          ),
+      };
+    },
+  };
+}
+
+function closedEarly(): Error {
+  return Object.assign(new Error("the connection closed before the answer ended"), {
+    code: "ECONNRESET",
+  });
+}
+
+/** In-flight requests per signal: one `abort` listener per signal, not one per request. */
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `onAbort` when `signal` aborts; returns the function that forgets it. */
+function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
+  let waiters = abortWaiters.get(signal);
+  if (waiters === undefined) {
+    const set = waiters = new Set();
+    abortWaiters.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const f of [...set]) f();
+      set.clear();
+    }, { once: true });
+  }
+  waiters.add(onAbort);
+  return () => waiters.delete(onAbort);
 }
 
 function text(v: string | string[] | undefined): string | undefined {

@@ -6,10 +6,13 @@
  * store's bound (≈ 27 s). The black hole is a listening socket on 127.0.0.1 whose accept queue
  * is full and which never accepts: the kernel then drops every further SYN, exactly like a
  * filtered host. It needs `python3` (skipped with a note without it); no Azure service.
+ * Also: `https://` against a plain-http server is `ENDPOINT_NOT_TLS`, not retried.
  */
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { StorageError } from "../../errors.ts";
 import { AzureBlobStore } from "../../storage/stores/azure.ts";
@@ -94,3 +97,48 @@ describe(
     });
   },
 );
+
+describe("Azure https:// against a plain-http endpoint", () => {
+  it("is ENDPOINT_NOT_TLS naming the http:// URL to use, on the lean and the SDK path, not retried", async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end("plain http");
+    });
+    let connections = 0;
+    server.on("connection", () => connections++);
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
+    );
+    const endpoint = `https://127.0.0.1:${port}/devstoreaccount1`;
+    const store = new AzureBlobStore({
+      container: "plain",
+      endpoint,
+      accountName: "devstoreaccount1",
+      accountKey: DEV_KEY,
+    });
+    try {
+      for (const p of [() => store.head("a.txt"), () => store.createBucket()]) {
+        const before = connections;
+        let error: StorageError | undefined;
+        try {
+          await p();
+        } catch (e) {
+          error = e as StorageError;
+        }
+        expect(error).toBeInstanceOf(StorageError);
+        expect(error!.code).toBe("ENDPOINT_NOT_TLS");
+        expect(error!.message).toContain(`the endpoint ${endpoint} does not speak https`);
+        expect(error!.message).toContain(`use http://127.0.0.1:${port}/devstoreaccount1`);
+        expect(error!.message).not.toContain(DEV_KEY);
+        // not retried: one connection (one TLS handshake attempt) per call
+        expect(connections - before).toBe(1);
+      }
+      expect(requests).toBe(0); // no TLS handshake succeeded, so no HTTP request arrived
+    } finally {
+      await store.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
