@@ -2,7 +2,8 @@
  * The start-up breakdown of a no-op (W5: the large files pushed again, unchanged): how much of
  * it is the runtime starting, how much loading accsr's CLI module graph (`accsr --version`),
  * and how much the work (listing, stat, hash cache). Under Deno always; under Node too when the
- * npm build exists (`deno task build:npm` writes `npm/esm/cli.js`). Medians of a few runs.
+ * npm build exists (`deno task build:npm` writes the `accsr` binary, `npm/esm/_bin/cli.js`, a
+ * bundle; older builds: `npm/esm/cli.js`). Medians of a few runs.
  *
  * @module
  */
@@ -29,6 +30,20 @@ export interface StartupRow {
   wallS: number;
   /** Median CPU seconds. */
   cpuS?: number;
+}
+
+/**
+ * The npm build's `accsr` binary in `repo` (the bundled one when the build made it).
+ *
+ * @example
+ * ```ts
+ * import { nodeCliOf } from "./_startup.ts";
+ * console.log(nodeCliOf("/work/main")); // /work/main/npm/esm/_bin/cli.js
+ * ```
+ */
+export function nodeCliOf(repo: string): string {
+  const bundled = path.join(repo, "npm", "esm", "_bin", "cli.js");
+  return existsSync(bundled) ? bundled : path.join(repo, "npm", "esm", "cli.js");
 }
 
 function median(xs: number[]): number {
@@ -59,7 +74,7 @@ export async function startupBreakdown(
   const cliAt = noop.args.findIndex((a) => a.endsWith("cli.ts"));
   const denoPrefix = noop.args.slice(0, cliAt + 1);
   const cliArgs = noop.args.slice(cliAt + 1);
-  const nodeCli = path.join(repo, "npm", "esm", "cli.js");
+  const nodeCli = nodeCliOf(repo);
   const runs: { runtime: string; step: string; spec: RunSpec }[] = [
     {
       runtime: "deno",
@@ -72,6 +87,11 @@ export async function startupBreakdown(
       spec: { ...noop, args: [...denoPrefix, "--version"] },
     },
     { runtime: "deno", step: "+ work (W5 no-op push)", spec: noop },
+    {
+      runtime: "deno",
+      step: "accsr --help (alone)",
+      spec: { ...noop, args: [...denoPrefix, "--help"] },
+    },
   ];
   if (existsSync(nodeCli)) {
     runs.push(
@@ -89,6 +109,11 @@ export async function startupBreakdown(
         runtime: "node",
         step: "+ work (W5 no-op push)",
         spec: { ...noop, cmd: "node", args: [nodeCli, ...cliArgs] },
+      },
+      {
+        runtime: "node",
+        step: "accsr --help (alone)",
+        spec: { ...noop, cmd: "node", args: [nodeCli, "--help"] },
       },
     );
   }
@@ -127,6 +152,15 @@ export function startupLines(rows: readonly StartupRow[]): string[] {
   const out: string[] = [];
   let prev: StartupRow | undefined;
   for (const r of rows) {
+    if (r.step.endsWith("(alone)")) {
+      // not a step of the breakdown: its own figures
+      out.push(
+        `  ${r.runtime.padEnd(5)} ${r.step.padEnd(32)} wall ${fmtS(r.wallS).padStart(7)}${
+          " ".repeat(12)
+        }  cpu ${fmtS(r.cpuS).padStart(7)}`,
+      );
+      continue;
+    }
     if (prev?.runtime !== r.runtime) prev = undefined;
     const dWall = prev ? r.wallS - prev.wallS : r.wallS;
     const dCpu = prev && prev.cpuS !== undefined && r.cpuS !== undefined

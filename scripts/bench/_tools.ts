@@ -10,6 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { aptInstall, canApt, run, type RunSpec, tail, which } from "./_util.ts";
+import { nodeCliOf } from "./_startup.ts";
 
 /**
  * Where a tool pushes to / pulls from: `s3://<bucket>/<prefix>/<name>` (S3), or a file-store
@@ -82,6 +83,8 @@ export interface Tool {
   note?: string;
   /** Prepares a target (writes config files; accsr also runs `create-bucket`) in `workDir`. */
   prepare(target: Target, workDir: string): Promise<Commands>;
+  /** Only these workloads (all when absent). */
+  workloads?: readonly string[];
 }
 
 /**
@@ -124,6 +127,7 @@ const RCLONE_VARIANTS: { id: string; label: string; flags: string[] }[] = [
 export async function detectTools(env: ToolEnv): Promise<Tool[]> {
   return [
     accsrTool(env),
+    accsrNodeTool(env),
     ...(await rcloneTools(env)),
     await awsTool(env),
     await s3SyncClientTool(env),
@@ -180,6 +184,52 @@ function accsrTool(env: ToolEnv): Tool {
       if (r.code !== 0) {
         throw new Error(
           `accsr create-bucket failed (exit ${r.code}):\n${tail(r.stdout + r.stderr)}`,
+        );
+      }
+      return {
+        push: (srcRoot, name) =>
+          spec(["push", path.join(srcRoot, name), "--local-path-prefix", srcRoot, "--no-progress"]),
+        pull: (name, dstRoot) => spec(["pull", name, "--to", dstRoot, "--no-progress"]),
+      };
+    },
+  };
+}
+
+/**
+ * accsr's npm build under Node (the `accsr` binary of `npm/`, built by `deno task build:npm`):
+ * W1–W3 only (Node parity of the small-file workloads; W5's no-op is in the start-up
+ * breakdown).
+ */
+function accsrNodeTool(env: ToolEnv): Tool {
+  const bin = nodeCliOf(env.repo);
+  const node = which("node");
+  const available = existsSync(bin) && node !== null;
+  return {
+    id: "accsr-node",
+    label: "accsr (node)",
+    peer: false,
+    family: "accsr-node",
+    available,
+    workloads: ["W1", "W2", "W3"],
+    note: available
+      ? `npm build under Node (${path.relative(env.repo, bin)})`
+      : "no npm build (run `deno task build:npm`) or no node",
+    async prepare(target, workDir) {
+      const cwd = path.join(workDir, "accsr-cwd");
+      await mkdir(cwd, { recursive: true });
+      await writeAccsrConfig(target, cwd);
+      const cacheDir = path.join(workDir, "accsr-hash-cache");
+      const spec = (args: string[]): RunSpec => ({
+        cmd: node!,
+        args: [bin, ...args],
+        cwd,
+        env: { ACCSR_CACHE_DIR: cacheDir, NO_COLOR: "1" },
+      });
+      const cb = spec(["create-bucket"]);
+      const r = await run(cb.cmd, cb.args, { cwd, env: cb.env });
+      if (r.code !== 0) {
+        throw new Error(
+          `accsr (node) create-bucket failed (exit ${r.code}):\n${tail(r.stdout + r.stderr)}`,
         );
       }
       return {

@@ -35,7 +35,8 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { writeLargeFiles, writeSmallFiles } from "./_data.ts";
 import { type CountingProxy, startProxy } from "./_proxy.ts";
-import { startupBreakdown, startupLines } from "./_startup.ts";
+import { nodeCliOf, startupBreakdown, startupLines } from "./_startup.ts";
+import { nodeParityLines } from "./_node.ts";
 import { credentialBench, credentialLines, type CredentialResult } from "./_credentials.ts";
 import { runW6, W6_FILES, type W6Result } from "./_w6.ts";
 import { azureBench, type AzureBenchResult } from "./_azure.ts";
@@ -381,6 +382,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       const failed = new Set<WorkloadId>();
       for (const w of workloads) {
+        if (tool.workloads !== undefined && !tool.workloads.includes(w.id)) continue;
         const cell: Cell = (results[tool.id][w.id] ??= { runs: [] });
         const dep = w.id === "W2" || w.id === "W3" ? "W1" : w.id === "W5" ? "W4" : undefined;
         if (dep && failed.has(dep)) {
@@ -443,7 +445,9 @@ export async function main(argv: string[]): Promise<number> {
       const proxy = await startProxy(endpoint.url);
       cleanups.push(() => proxy.close());
       // smoke: only accsr's counting pass (keeps the CI run short; peers' counts are not news)
-      for (const t of runnable) if (!smoke || !t.peer) await runTool(t, "count", proxy);
+      for (const t of runnable) {
+        if ((!smoke || !t.peer) && t.id !== "accsr-node") await runTool(t, "count", proxy);
+      }
     }
     summarize(results);
 
@@ -564,9 +568,10 @@ export async function main(argv: string[]): Promise<number> {
       ...(w6 ? [...w6.lines, ""] : ["W6: not run (needs an S3 server and cli.ts)", ""]),
       "Start-up breakdown of a no-op push (W5), medians; each step includes the ones above it:",
       ...startupLines(startup),
-      existsSync(path.join(repo, "npm", "esm", "cli.js"))
-        ? "  (node rows: the npm build in npm/esm)"
+      existsSync(nodeCliOf(repo))
+        ? `  (node rows: the npm build's binary, ${path.relative(repo, nodeCliOf(repo))})`
         : "  (no node rows: run `deno task build:npm` first to measure the npm build under Node)",
+      ...(results["accsr-node"] ? ["", ...nodeParityLines(results)] : []),
       ...(credentials ? ["", ...credentialLines(credentials, smoke)] : []),
       ...(azure === undefined ? [] : ["", ...azure.lines]),
       "",
