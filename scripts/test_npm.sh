@@ -79,12 +79,14 @@ node -e '
   const [p] = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const files = new Map(p.files.map((f) => [f.path, f]));
   const problems = [];
-  for (const f of ["package.json", "esm/mod.js", "esm/mod.d.ts", "esm/cli.js", "LICENSE"]) {
+  for (const f of ["package.json", "esm/mod.js", "esm/mod.d.ts", "esm/cli.js", "esm/_bin/cli.js", "LICENSE"]) {
     if (!files.has(f)) problems.push(`missing ${f}`);
   }
   if (!files.has("README.md")) console.log("WARNING: README.md is not in the tarball");
-  const cli = files.get("esm/cli.js");
-  if (cli && (cli.mode & 0o111) === 0) problems.push("esm/cli.js is not executable");
+  for (const bin of ["esm/cli.js", "esm/_bin/cli.js"]) {
+    const cli = files.get(bin);
+    if (cli && (cli.mode & 0o111) === 0) problems.push(`${bin} is not executable`);
+  }
   for (const f of ["CHANGELOG.md", "README.md"]) if (!files.has(f)) problems.push(`missing ${f}`);
   const stray = [...files.keys()].filter((f) => !/^(esm\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$)/.test(f));
   if (stray.length) problems.push(`unexpected files: ${stray.join(", ")}`);
