@@ -176,6 +176,23 @@ export const localFs = {
       rethrow(e, "stat", path);
     }
   },
+  /**
+   * `stat`, or `undefined` when nothing is there (`ENOENT`; Node builds no error for it).
+   * Other failures (`ENOTDIR`, `ENAMETOOLONG`, `EACCES`…) throw.
+   */
+  statIfExists(path: string): LocalStat | undefined {
+    counts.stat++;
+    try {
+      if (!deno) {
+        const s = statSync(path, { throwIfNoEntry: false });
+        return s === undefined ? undefined : fromNode(s);
+      }
+      return fromDeno(deno.statSync(path));
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return undefined;
+      rethrow(e, "stat", path);
+    }
+  },
   /** The whole content of a (small) file. */
   readFile(path: string): Uint8Array {
     counts.readFile++;

@@ -18,6 +18,7 @@ import { filterPredicate, type TransferFilters } from "./filters.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
 import { IGNORE_FILE_NAME, IgnoreMatcher } from "./ignore_files.ts";
 import { commonPrefix, joinKey, keyToLocalPath, relativeKey } from "./keys.ts";
+import { localFs } from "./local_fs.ts";
 import {
   filesBelow,
   findLocalFiles,
@@ -622,7 +623,9 @@ export async function planPull(
     }
     let st;
     try {
-      st = await stat(localPath);
+      // synchronous: one call per listed object, most of them missing locally on a first
+      // pull (no thread-pool hand-off, and Node builds no error for a missing file)
+      st = localFs.statIfExists(localPath);
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === "ENAMETOOLONG") {
@@ -642,7 +645,7 @@ export async function planPull(
     if (st === undefined) {
       return { obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }) };
     }
-    if (st.isDirectory()) {
+    if (st.isDirectory) {
       return {
         obj: new SyncObject({ syncDirection: "pull", remoteObj: m.remote, localPath }),
         collision: `local path is a directory: ${localPath}`,
