@@ -17,7 +17,6 @@
  */
 
 import { Buffer } from "node:buffer";
-import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
@@ -35,6 +34,7 @@ import {
 } from "./_s3_ops.ts";
 import { childText, type ListPage, parseListObjectsV2 } from "./_s3_xml.ts";
 import { type S3Target, s3Target } from "./_s3_address.ts";
+import { EMPTY_SHA256, SigV4Signer } from "./_s3_sigv4.ts";
 import {
   CredentialSource,
   EXPIRED_TOKEN_CODES,
@@ -173,7 +173,7 @@ export class FastS3 implements S3Ops {
   readonly #retry: RetryPolicy;
   readonly #connectionTimeout: number;
   readonly #socketTimeout: number;
-  #signingKey: { date: string; region: string; secret: string; key: Buffer } | undefined;
+  readonly #signer = new SigV4Signer();
   /** Retries made so far (for tests and diagnostics). */
   retries = 0;
 
@@ -496,7 +496,7 @@ export class FastS3 implements S3Ops {
     region: string,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    const headers = this.#sign(
+    const headers = this.#signer.sign(
       method,
       path,
       query,
@@ -643,50 +643,6 @@ export class FastS3 implements S3Ops {
       }
     });
   }
-
-  /** AWS Signature Version 4 (payload hash as in `x-amz-content-sha256`). */
-  #sign(
-    method: string,
-    path: string,
-    query: string,
-    baseHeaders: Record<string, string>,
-    credentials: SigningCredentials,
-    host: string,
-    region: string,
-  ): Record<string, string> {
-    const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-    const date = amzDate.slice(0, 8);
-    const headers: Record<string, string> = {
-      ...baseHeaders,
-      host,
-      "x-amz-date": amzDate,
-    };
-    if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken;
-    const names = Object.keys(headers).sort();
-    const canonicalHeaders = names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, " ")}\n`)
-      .join("");
-    const signedHeaders = names.join(";");
-    const canonicalRequest =
-      `${method}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${
-        headers["x-amz-content-sha256"]
-      }`;
-    const scope = `${date}/${region}/s3/aws4_request`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${
-      createHash("sha256").update(canonicalRequest).digest("hex")
-    }`;
-    const secret = credentials.secretAccessKey;
-    let signingKey = this.#signingKey;
-    if (signingKey?.date !== date || signingKey.region !== region || signingKey.secret !== secret) {
-      const kDate = hmac(`AWS4${secret}`, date);
-      const kRegion = hmac(kDate, region);
-      const kService = hmac(kRegion, "s3");
-      signingKey = this.#signingKey = { date, region, secret, key: hmac(kService, "aws4_request") };
-    }
-    const signature = createHmac("sha256", signingKey.key).update(stringToSign).digest("hex");
-    headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, ` +
-      `SignedHeaders=${signedHeaders}, Signature=${signature}`;
-    return headers;
-  }
 }
 
 /**
@@ -734,11 +690,4 @@ function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
   }
   waiters.add(onAbort);
   return () => waiters.delete(onAbort);
-}
-
-/** SHA-256 of the empty payload. */
-const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac("sha256", key).update(data).digest();
 }
