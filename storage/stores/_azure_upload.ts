@@ -122,15 +122,19 @@ export async function putStaged(
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   const fh = data === undefined ? await open(path, "r") : undefined;
+  // block buffers reused once their block is staged: at most `concurrency` + 1 in memory
+  const pool: Buffer[] = [];
   try {
     for (let offset = 0, index = 0; offset < size; offset += blockSize, index++) {
       if (failure !== undefined || abortSignal.aborted) break;
       const length = Math.min(blockSize, size - offset);
       let buf: Buffer;
+      let pooled: Buffer | undefined;
       if (fh === undefined) {
         buf = Buffer.from(data!.buffer, data!.byteOffset + offset, length);
       } else {
-        buf = Buffer.allocUnsafe(length);
+        pooled = pool.pop() ?? Buffer.allocUnsafe(blockSize);
+        buf = pooled.subarray(0, length);
         let filled = 0;
         while (filled < length) {
           const { bytesRead } = await fh.read(buf, filled, length - filled, offset + filled);
@@ -148,6 +152,7 @@ export async function putStaged(
       if (uncommitted.get(blockId) === length) {
         // staged by an interrupted upload of this same file (same MD5, index and size)
         options.onProgress?.(length);
+        if (pooled !== undefined) pool.push(pooled);
         continue;
       }
       env.countStaged();
@@ -168,7 +173,11 @@ export async function putStaged(
           }
           controller.abort();
         })
-        .finally(() => inFlight.delete(task));
+        .finally(() => {
+          inFlight.delete(task);
+          // every attempt of this block is over: its buffer may hold the next block
+          if (pooled !== undefined) pool.push(pooled);
+        });
       inFlight.add(task);
       if (inFlight.size >= env.concurrency) await Promise.race(inFlight);
     }
