@@ -32,7 +32,7 @@ import { fmtS, measure, type Measured, median, run, type RunSpec, tail, which } 
  * console.log(W6_FILES.full); // 100000
  * ```
  */
-export const W6_FILES = { full: 100_000, smoke: 2_000 } as const;
+export const W6_FILES = { full: 100_000, smoke: 1_000 } as const;
 
 /** Files per folder of the W6 tree. */
 const PER_DIR = 1000;

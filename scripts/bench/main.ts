@@ -482,7 +482,7 @@ export async function main(argv: string[]): Promise<number> {
     await rm(planDir, { recursive: true, force: true });
     const plan = { files: sizes.planFiles, wallS: pm.wallS, cpuS: pm.cpuS, rssMiB: pm.rssMiB };
 
-    // ---- W6: scale (100,000 tiny files already in the bucket; 2,000 in smoke mode)
+    // ---- W6: scale (100,000 tiny files already in the bucket; 1,000 in smoke mode)
     let w6: W6Result | undefined;
     if (endpoint && admin && existsSync(path.join(repo, "cli.ts"))) {
       const w6Bucket = `bench-${runId}-w6`;
