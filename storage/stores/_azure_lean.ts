@@ -19,8 +19,8 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
-import { idleTimeoutError, IdleWatch, tapped } from "./_idle.ts";
-import { abortError, prematureClose, readAll, sleep, writeBody } from "./_s3_http.ts";
+import { sendAttempt } from "./_http_attempt.ts";
+import { abortError, readAll, sleep } from "./_s3_http.ts";
 import {
   type ListedBlob,
   parseErrorXml,
@@ -387,160 +387,31 @@ export class AzureLean {
     handle: (res: http.IncomingMessage, body: AsyncIterable<Uint8Array>) => Promise<T>,
   ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let handling: Promise<unknown> | undefined;
-      let connectTimer: ReturnType<typeof setTimeout> | undefined;
-      let watch: IdleWatch | undefined;
-      const touch = () => watch?.touch();
-      const finish = (error: unknown, value?: T) => {
-        if (settled) return;
-        settled = true;
-        if (connectTimer !== undefined) clearTimeout(connectTimer);
-        watch?.stop();
-        unlisten?.();
-        const done = () => error !== undefined ? reject(error) : resolve(value!);
-        if (error !== undefined && handling !== undefined) handling.then(done, done);
-        else done();
-      };
-      const req = this.#request({
+    return sendAttempt({
+      request: this.#request,
+      options: {
         host: this.#url.hostname.replace(/^\[(.*)\]$/, "$1"),
         port: this.#url.port || undefined,
         method,
         path: query === "" ? path : `${path}?${query}`,
         headers,
         agent: this.#agent,
-      }, (res) => {
-        if (settled) {
-          res.destroy(); // aborted or timed out already: touch nothing after the call returned
-          return;
-        }
-        touch();
-        const status = res.statusCode ?? 0;
-        if (
-          method === "HEAD" || status < 200 || status >= 300 ||
-          Number(res.headers["content-length"] ?? Infinity) <= SMALL_ANSWER_BYTES
-        ) {
-          // read whole with data events (no stream iterator per answer), then handed over
-          const chunks: Uint8Array[] = [];
-          res.on("data", (chunk: Uint8Array) => {
-            touch();
-            chunks.push(chunk);
-          });
-          res.on("end", () => {
-            if (settled) return;
-            if (status < 200 || status >= 300) {
-              finish(restError(status, Buffer.concat(chunks).toString("utf8"), res.headers));
-              return;
-            }
-            handling = handle(res, iterate(chunks)).then(
-              (value) => finish(undefined, value),
-              (e) => finish(e),
-            );
-          });
-          const cut = (e?: unknown) => {
-            if (res.complete || settled) return;
-            req.destroy();
-            finish(prematureClose(e ?? closedEarly()));
-          };
-          res.on("error", cut);
-          res.on("close", () => cut());
-          return;
-        }
-        const resBody = tapped(res, touch);
-        if (status < 200 || status >= 300) {
-          readAll(resBody).then(
-            (text) => finish(restError(status, text.toString("utf8"), res.headers)),
-            (e) => finish(e),
-          );
-          return;
-        }
-        handling = handle(res, resBody).then(
-          (value) => finish(undefined, value),
-          (e) => {
-            if (!res.complete) req.destroy();
-            finish(prematureClose(e));
-          },
-        );
-      });
-      const unlisten = signal === undefined ? undefined : whenAborted(signal, () => {
-        req.destroy();
-        finish(abortError(signal));
-      });
-      const idle = () => {
-        if (settled) return;
-        watch = new IdleWatch(this.#idleTimeout, () => {
-          req.destroy();
-          finish(idleTimeoutError(this.#idleTimeout));
-        });
-      };
-      req.on("socket", (socket) => {
-        if (!socket.connecting) return idle();
-        connectTimer = setTimeout(() => {
-          req.destroy();
-          finish(Object.assign(
-            new Error(
-              `no connection to ${this.#url.host} within ${this.#connectTimeout} ms (connect timeout)`,
-            ),
-            { name: "TimeoutError", code: "ETIMEDOUT" },
-          ));
-        }, this.#connectTimeout);
-        socket.once("connect", () => {
-          clearTimeout(connectTimer);
-          idle();
-        });
-      });
-      req.on("error", (e) => finish(e));
-      writeBody(req, body, touch);
+      },
+      body,
+      signal,
+      handle,
+      httpError: restError,
+      idleTimeoutMs: this.#idleTimeout,
+      connectTimeoutMs: this.#connectTimeout,
+      connectTimeoutError: () =>
+        Object.assign(
+          new Error(
+            `no connection to ${this.#url.host} within ${this.#connectTimeout} ms (connect timeout)`,
+          ),
+          { name: "TimeoutError", code: "ETIMEDOUT" },
+        ),
     });
   }
-}
-
-/**
- * Answers up to this size (by `Content-Length`) are read whole before their consumer sees
- * them; larger ones are streamed.
- */
-const SMALL_ANSWER_BYTES = 64 * 1024;
-
-/** The chunks of an answer read whole, as the stream its consumer expects. */
-function iterate(chunks: Uint8Array[]): AsyncIterable<Uint8Array> {
-  return {
-    [Symbol.asyncIterator]() {
-      let i = 0;
-      return {
-        next: () =>
-          Promise.resolve(
-            i < chunks.length
-              ? { done: false, value: chunks[i++] }
-              : { done: true, value: undefined },
-          ),
-      };
-    },
-  };
-}
-
-function closedEarly(): Error {
-  return Object.assign(new Error("the connection closed before the answer ended"), {
-    code: "ECONNRESET",
-  });
-}
-
-/** In-flight requests per signal: one `abort` listener per signal, not one per request. */
-const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
-
-/** Calls `onAbort` when `signal` aborts; returns the function that forgets it. */
-function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
-  let waiters = abortWaiters.get(signal);
-  if (waiters === undefined) {
-    const set = waiters = new Set();
-    abortWaiters.set(signal, set);
-    signal.addEventListener("abort", () => {
-      for (const f of [...set]) f();
-      set.clear();
-    }, { once: true });
-  }
-  waiters.add(onAbort);
-  return () => waiters.delete(onAbort);
 }
 
 function text(v: string | string[] | undefined): string | undefined {

@@ -20,8 +20,7 @@ import { Buffer } from "node:buffer";
 import http from "node:http";
 import https from "node:https";
 import { retryDelay, retryKind, type RetryPolicy } from "./_s3_errors.ts";
-import { idleTimeoutError, IdleWatch, tapped } from "./_idle.ts";
-import { createReadStream } from "node:fs";
+import { sendAttempt } from "./_http_attempt.ts";
 import {
   type BodyConsumer,
   bodyLength,
@@ -53,11 +52,9 @@ import {
   encodeRfc3986,
   escapeXml,
   objectHeaders,
-  prematureClose,
   readAll,
   s3Error,
   sleep,
-  writeBody,
   xmlResult,
 } from "./_s3_http.ts";
 
@@ -505,23 +502,9 @@ export class FastS3 implements S3Ops {
       target.host,
       region,
     );
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let handling: Promise<unknown> | undefined;
-      let connectTimer: ReturnType<typeof setTimeout> | undefined;
-      let watch: IdleWatch | undefined;
-      const touch = () => watch?.touch();
-      const finish = (error: unknown, value?: T) => {
-        if (settled) return;
-        settled = true;
-        if (connectTimer !== undefined) clearTimeout(connectTimer);
-        watch?.stop();
-        unlisten?.();
-        const done = () => error !== undefined ? reject(error) : resolve(value!);
-        if (error !== undefined && handling !== undefined) handling.then(done, done);
-        else done();
-      };
-      const req = this.#request({
+    return sendAttempt({
+      request: this.#request,
+      options: {
         host: target.hostname,
         port: target.port || undefined,
         method,
@@ -529,165 +512,21 @@ export class FastS3 implements S3Ops {
         headers,
         agent: this.#agent,
         ...(target.lookup ? { lookup: target.lookup } : {}),
-      }, (res) => {
-        if (settled) {
-          // Aborted or timed out already (Deno may still deliver the answer): drop it, so
-          // that nothing (a destination file) is touched after the call returned.
-          res.destroy();
-          return;
-        }
-        touch();
-        const status = res.statusCode ?? 0;
-        if (
-          whole || method === "HEAD" || status < 200 || status >= 300 ||
-          Number(res.headers["content-length"] ?? Infinity) <= SMALL_ANSWER_BYTES
-        ) {
-          // read whole with data events (no stream iterator per answer), then handed over
-          const chunks: Uint8Array[] = [];
-          res.on("data", (chunk: Uint8Array) => {
-            touch();
-            chunks.push(chunk);
-          });
-          res.on("end", () => {
-            if (settled) return;
-            if (status < 200 || status >= 300) {
-              const text = Buffer.concat(chunks).toString("utf8");
-              finish(s3Error(status, text, res.headers));
-              return;
-            }
-            handling = handle(res, iterate(chunks)).then(
-              (value) => finish(undefined, value),
-              (e) => finish(e),
-            );
-          });
-          const cut = (e?: unknown) => {
-            if (res.complete || settled) return;
-            req.destroy();
-            finish(prematureClose(e ?? closedEarly()));
-          };
-          res.on("error", cut);
-          res.on("close", () => cut());
-          return;
-        }
-        const resBody = tapped(res, touch);
-        if (status < 200 || status >= 300) {
-          readAll(resBody).then(
-            (text) => finish(s3Error(status, text.toString("utf8"), res.headers)),
-            (e) => finish(e),
-          );
-          return;
-        }
-        handling = handle(res, resBody).then(
-          (value) => finish(undefined, value),
-          (e) => {
-            if (!res.complete) req.destroy();
-            finish(prematureClose(e));
-          },
-        );
-      });
-      const unlisten = signal === undefined ? undefined : whenAborted(signal, () => {
-        req.destroy();
-        finish(abortError(signal));
-      });
-      // Timed from the moment a socket is assigned (not the wait for a free pooled socket).
-      const idle = () => {
-        if (settled) return;
-        watch = new IdleWatch(this.#socketTimeout, () => {
-          req.destroy();
-          finish(idleTimeoutError(this.#socketTimeout));
-        });
-      };
-      req.on("socket", (socket) => {
-        if (!socket.connecting) return idle();
-        connectTimer = setTimeout(() => {
-          req.destroy();
-          finish(Object.assign(
-            new Error(
-              `the request socket did not establish a connection with the server within ${this.#connectionTimeout} ms`,
-            ),
-            { name: "TimeoutError" },
-          ));
-        }, this.#connectionTimeout);
-        socket.once("connect", () => {
-          clearTimeout(connectTimer);
-          idle();
-        });
-      });
-      req.on("error", (e) => finish(e));
-      if (body === undefined || body instanceof Uint8Array) writeBody(req, body, touch);
-      else if (body.size === 0) req.end(touch);
-      else {
-        // A file body is read anew on each attempt; a read error fails the attempt.
-        const file = createReadStream(body.path, { start: 0, end: body.size - 1 });
-        file.on("error", (e) => {
-          req.destroy();
-          finish(e);
-        });
-        let sent = 0;
-        file.on("data", (chunk) => {
-          sent += chunk.length;
-          touch();
-        });
-        file.on("end", () => {
-          if (sent === body.size) return;
-          req.destroy();
-          finish(Object.assign(
-            new Error(
-              `"${body.path}" has ${sent} bytes, not ${body.size} (it changed while uploading)`,
-            ),
-            { name: "LocalFileChanged" },
-          ));
-        });
-        req.on("close", () => file.destroy());
-        file.pipe(req);
-      }
+      },
+      body,
+      signal,
+      handle,
+      whole,
+      httpError: s3Error,
+      idleTimeoutMs: this.#socketTimeout,
+      connectTimeoutMs: this.#connectionTimeout,
+      connectTimeoutError: () =>
+        Object.assign(
+          new Error(
+            `the request socket did not establish a connection with the server within ${this.#connectionTimeout} ms`,
+          ),
+          { name: "TimeoutError" },
+        ),
     });
   }
-}
-
-/**
- * Answers up to this size (by `Content-Length`) are read whole before their consumer sees
- * them; larger ones are streamed.
- */
-const SMALL_ANSWER_BYTES = 64 * 1024;
-
-/** The chunks of an answer read whole, as the stream its consumer expects. */
-function iterate(chunks: Uint8Array[]): AsyncIterable<Uint8Array> {
-  return {
-    [Symbol.asyncIterator]() {
-      let i = 0;
-      return {
-        next: () =>
-          Promise.resolve(
-            i < chunks.length
-              ? { done: false, value: chunks[i++] }
-              : { done: true, value: undefined },
-          ),
-      };
-    },
-  };
-}
-
-function closedEarly(): Error {
-  return Object.assign(new Error("the connection closed before the answer ended"), {
-    code: "ECONNRESET",
-  });
-}
-
-/** In-flight requests per signal: one `abort` listener per signal, not one per request. */
-const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
-
-/** Calls `onAbort` when `signal` aborts; returns the function that forgets it. */
-function whenAborted(signal: AbortSignal, onAbort: () => void): () => void {
-  let waiters = abortWaiters.get(signal);
-  if (waiters === undefined) {
-    const set = waiters = new Set();
-    abortWaiters.set(signal, set);
-    signal.addEventListener("abort", () => {
-      for (const f of [...set]) f();
-      set.clear();
-    }, { once: true });
-  }
-  waiters.add(onAbort);
-  return () => waiters.delete(onAbort);
 }
