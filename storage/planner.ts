@@ -7,75 +7,25 @@
  */
 import { Buffer } from "node:buffer";
 import { constants } from "node:fs";
-import { access, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, stat } from "node:fs/promises";
 import * as path from "node:path";
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import { AccsrError, NoFilesFoundError } from "../errors.ts";
 import { listedRemoteHash, resolveRemoteHash } from "./equality.ts";
-import { filterPredicate, type TransferFilters } from "./filters.ts";
+import { filterPredicate } from "./filters.ts";
 import { type FileVersion, HashCache } from "./hashing.ts";
-import { IGNORE_FILE_NAME, IgnoreMatcher } from "./ignore_files.ts";
+import { IgnoreMatcher } from "./ignore_files.ts";
 import { commonPrefix, joinKey, keyToLocalPath, relativeKey } from "./keys.ts";
 import { localFs } from "./local_fs.ts";
-import {
-  filesBelow,
-  findLocalFiles,
-  hasGlobMagic,
-  type LocalFile,
-  type SkipEntry,
-} from "./local_files.ts";
-import { type PathPattern, skipPredicate } from "./patterns.ts";
-import {
-  isReservedRemoteKey,
-  matchPull,
-  matchPush,
-  planPullDeletions,
-  planPushDeletions,
-  type PushMatch,
-  toRemoteObject,
-} from "./plan.ts";
+import { findLocalFiles, hasGlobMagic, type LocalFile, type SkipEntry } from "./local_files.ts";
+import { skipPredicate } from "./patterns.ts";
+import { isReservedRemoteKey, matchPull, matchPush, type PushMatch } from "./plan.ts";
+import type { PlanContext } from "./plan_context.ts";
+import { planPullDeleted, planPushDeleted } from "./plan_deletions.ts";
 import { runPool } from "./pool.ts";
-import type { SyncEvents } from "./progress.ts";
-import { type RemoteObject, type SkippedFile, SyncObject, TransactionSummary } from "./summary.ts";
+import { type SkippedFile, SyncObject, TransactionSummary } from "./summary.ts";
 import type { ObjectStore, StoreObject } from "./stores/types.ts";
-
-/**
- * Options shared by both planners.
- *
- * @example
- * ```ts
- * import type { PlanContext } from "./planner.ts";
- * import { MemoryStore } from "accsr/storage";
- * const ctx: PlanContext = { store: new MemoryStore("b"), basePath: "", events: {}, concurrency: 4 };
- * ```
- */
-export interface PlanContext {
-  store: ObjectStore;
-  basePath: string;
-  includeRegex?: PathPattern | null;
-  excludeRegex?: PathPattern | null;
-  remoteHashExtractor?: (o: RemoteObject) => string | undefined;
-  events: SyncEvents;
-  signal?: AbortSignal;
-  /** Parallel hashing / head requests. */
-  concurrency: number;
-  /** Set by the planner: the hash cache of the scanned folder, for the transfers to fill. */
-  hashCache?: HashCache;
-  /** Honour `.accsrignore` files. @default {true} */
-  ignoreFiles?: boolean;
-  /** Mirror: plan deletions of what the source lacks below the path. @default {false} */
-  delete?: boolean;
-  /** With `delete`: more planned deletions refuse the transaction. */
-  maxDelete?: number;
-  /** Set by the pull planner with `delete`: the local folder mirrored. */
-  mirrorRoot?: string;
-  /** Size, age and list filters (see `filters.ts`). */
-  filters?: TransferFilters;
-  /** Push: symbolic links (see `PushOptions.followSymlinks`). */
-  followSymlinks?: boolean;
-}
 
 /** Reason text of a file the include/exclude regexes skip. */
 const REGEX_REASON = "include/exclude regex";
@@ -485,54 +435,6 @@ function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The remote objects a push with delete removes, as sync objects (see `planPushDeletions`). */
-async function planPushDeleted(
-  ctx: PlanContext,
-  listing: readonly StoreObject[],
-  o: {
-    scopeKey: string;
-    display: string;
-    pushedAbs: string;
-    localKeys: ReadonlySet<string>;
-    skip: (displayPath: string) => boolean;
-    matcher?: IgnoreMatcher;
-    filtered?: ReturnType<typeof filterPredicate>;
-  },
-): Promise<SyncObject[]> {
-  const displayOf = (rest: string) => o.display === "" ? rest : `${o.display}/${rest}`;
-  const candidates = planPushDeletions(listing, {
-    basePath: ctx.basePath,
-    scopeKey: o.scopeKey,
-    localKeys: o.localKeys,
-    protect: (rest) => o.skip(displayOf(rest)),
-  });
-  const prefix = o.scopeKey === "" ? "" : `${o.scopeKey}/`;
-  const out: SyncObject[] = [];
-  for (const c of candidates) {
-    const rest = c.key.slice(prefix.length);
-    const localPath = path.join(o.pushedAbs, ...rest.split("/"));
-    if (o.matcher !== undefined && await o.matcher.ignores(localPath, false)) continue;
-    // the filters protect what they would skip (as rclone: filtered files are not deleted)
-    if (
-      o.filtered?.({
-        path: displayOf(rest),
-        size: c.size,
-        mtimeMs: c.lastModified?.getTime(),
-      }) !== undefined
-    ) continue;
-    out.push(
-      new SyncObject({
-        syncDirection: "push",
-        remotePath: c.key,
-        remoteObj: toRemoteObject(c),
-        localPath,
-        displayPath: displayOf(rest),
-      }),
-    );
-  }
-  return out;
-}
-
 /**
  * Options of {@linkcode planPull} beyond the context.
  *
@@ -697,77 +599,6 @@ export async function planPull(
     );
   }
   return summary;
-}
-
-/** The text of the remote ignore file of folder `dir` (relative to the base path) a pull brings, if any. */
-async function remoteIgnoreText(
-  ctx: PlanContext,
-  matches: readonly { relKey: string; key: string; skip: boolean; problem?: string }[],
-  dir: string,
-): Promise<string | undefined> {
-  const rel = dir === "" ? IGNORE_FILE_NAME : `${dir}/${IGNORE_FILE_NAME}`;
-  const m = matches.find((x) => x.relKey === rel && !x.skip && x.problem === undefined);
-  if (m === undefined) return undefined;
-  const tmpDir = await mkdtemp(path.join(tmpdir(), "accsr-ignore-"));
-  try {
-    const file = path.join(tmpDir, "ignore");
-    await ctx.store.get(m.key, file, { signal: ctx.signal });
-    return await readFile(file, "utf8");
-  } finally {
-    await rm(tmpDir, { recursive: true, force: true });
-  }
-}
-
-/** The local files a pull with delete removes, as sync objects (see `planPullDeletions`). */
-async function planPullDeleted(
-  ctx: PlanContext,
-  remotePath: string,
-  localBaseDir: string,
-  matches: readonly { relKey: string; key: string; skip: boolean; problem?: string }[],
-  filtered?: ReturnType<typeof filterPredicate>,
-): Promise<SyncObject[]> {
-  const scopeRel = joinKey(remotePath);
-  const scopeDir = scopeRel === "" ? localBaseDir : keyToLocalPath(localBaseDir, scopeRel);
-  if ((await statOrUndefined(scopeDir))?.isDirectory() !== true) return [];
-  ctx.mirrorRoot = scopeDir;
-  let skipEntry: SkipEntry | undefined;
-  if (ctx.ignoreFiles !== false) {
-    // the local ignore files protect, and so do those this pull brings (the tree after it)
-    const local = new IgnoreMatcher(localBaseDir);
-    const pulled = new IgnoreMatcher(localBaseDir, {
-      read: (dir) => remoteIgnoreText(ctx, matches, dir),
-    });
-    skipEntry = async (abs, isDir) =>
-      await local.ignores(abs, isDir) || await pulled.ignores(abs, isDir);
-  }
-  const local = await filesBelow(scopeDir, { skip: skipEntry });
-  const byRel = new Map(local.map((f) => [joinKey(scopeRel, f.displayPath), f]));
-  const doomed = planPullDeletions(
-    [...byRel.keys()],
-    new Set(matches.map((m) => m.relKey)),
-    skipPredicate(ctx.includeRegex, ctx.excludeRegex),
-  ).filter((rel) => {
-    // the filters protect what they would skip (as rclone: filtered files are not deleted)
-    const f = byRel.get(rel)!;
-    return filtered?.({ path: rel, size: f.size, mtimeMs: f.mtimeMs }) === undefined;
-  });
-  if (doomed.length > 0 && matches.length === 0) {
-    throw new AccsrError(
-      `Cannot pull "${remotePath}" with delete: nothing exists on the remote below it, so every local file below "${scopeDir}" would be deleted (check the path; remove the local files yourself if that is what you want)`,
-      { code: "REMOTE_PATH_EMPTY" },
-    );
-  }
-  return doomed.map((rel) => {
-    const f = byRel.get(rel)!;
-    return new SyncObject({
-      syncDirection: "pull",
-      remotePath: joinKey(ctx.basePath, rel),
-      localPath: f.absPath,
-      existsLocally: true,
-      localSize: f.size,
-      localMtimeMs: f.mtimeMs,
-    });
-  });
 }
 
 /** The fixed part of a glob (the folder its matches are below). */

@@ -31,7 +31,8 @@ import { type PathPattern, skipPredicate } from "./patterns.ts";
 import { guessContentType } from "./content_type.ts";
 import { MAX_PLAIN_ETAG_SIZE, plainEtagTooLarge } from "./stores/_s3_plain_etag.ts";
 import { matchPull, toRemoteObject } from "./plan.ts";
-import { type PlanContext, planPull, planPush, pushKey } from "./planner.ts";
+import type { PlanContext } from "./plan_context.ts";
+import { planPull, planPush, pushKey } from "./planner.ts";
 import { defaultReporter, type Logger, type SyncEvents } from "./progress.ts";
 import {
   type NormalizedStorageConfig,

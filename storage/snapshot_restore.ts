@@ -12,7 +12,7 @@ import { AccsrError } from "../errors.ts";
 import { HashCache } from "./hashing.ts";
 import { joinKey, keyToLocalPath, unsafeKeyReason } from "./keys.ts";
 import { skipPredicate } from "./patterns.ts";
-import type { PlanContext } from "./planner.ts";
+import type { PlanContext } from "./plan_context.ts";
 import { runPool } from "./pool.ts";
 import type { Snapshot } from "./snapshots.ts";
 import { type RemoteObject, SyncObject, TransactionSummary } from "./summary.ts";
