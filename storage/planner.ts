@@ -313,21 +313,22 @@ async function comparePushed(
   matches: readonly PushMatch[],
   reasons: ReadonlyMap<LocalFile, string>,
 ): Promise<SyncObject[]> {
+  const baseOf = (m: (typeof matches)[number]) => ({
+    syncDirection: "push" as const,
+    remotePath: m.key,
+    localPath: m.file.absPath,
+    existsLocally: true,
+    localSize: m.file.size,
+    displayPath: m.file.displayPath,
+    remoteObj: m.remote,
+    skipReason: reasons.get(m.file),
+  });
   const objs: SyncObject[] = new Array(matches.length);
   const slow: number[] = [];
   let read = 0;
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i];
-    const base = {
-      syncDirection: "push" as const,
-      remotePath: m.key,
-      localPath: m.file.absPath,
-      existsLocally: true,
-      localSize: m.file.size,
-      displayPath: m.file.displayPath,
-      remoteObj: m.remote,
-      skipReason: reasons.get(m.file),
-    };
+    const base = baseOf(m);
     // Only files that will be read for an upload without being hashed here are checked for
     // readability (an access() per unchanged file was a quarter of a warm plan's CPU); the
     // others are read below when their MD5 is not cached, or not read at all.
@@ -362,16 +363,7 @@ async function comparePushed(
   }
   const done = await runPool(slow, ctx.concurrency, async (i) => {
     const m = matches[i];
-    const base = {
-      syncDirection: "push" as const,
-      remotePath: m.key,
-      localPath: m.file.absPath,
-      existsLocally: true,
-      localSize: m.file.size,
-      displayPath: m.file.displayPath,
-      remoteObj: m.remote,
-      skipReason: reasons.get(m.file),
-    };
+    const base = baseOf(m);
     if (m.remote === undefined) {
       await requireReadable(m.file.absPath, m.file.displayPath);
       return new SyncObject(base);
