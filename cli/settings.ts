@@ -14,6 +14,7 @@ import {
   TS_STORAGE_SECTION,
 } from "../config/mod.ts";
 import { ConfigError } from "../errors.ts";
+import { storageSection } from "../config/storage_entry.ts";
 import { type RemoteStorageConfig, S3_COMPATIBLE_PROVIDERS } from "../storage/mod.ts";
 import type { ParsedCommand } from "./args.ts";
 import { redactDeep, secretValues } from "../redact.ts";
@@ -177,15 +178,7 @@ export function loadSettings(input: SettingsInput): Settings {
     ];
     section ??= names[0];
     for (const name of names) {
-      const value = configuration.config[name] === null ? {} : configuration.getEntry(name);
-      if (!isPlainObject(value)) {
-        throw new ConfigError(
-          `Cannot use config entry "${name}": it is ${
-            Array.isArray(value) ? "an array" : typeof value
-          }, not an object (write the storage settings as an object)`,
-          { code: "CONFIG_INVALID" },
-        );
-      }
+      const value = storageSection(configuration, name) ?? {};
       for (const [k, v] of Object.entries(value)) {
         storage[k] = v;
         sources[k] = sourceOf(configuration, [name, k]);

@@ -38,7 +38,22 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function section(config: ConfigurationBase, name: string): Record<string, unknown> | undefined {
+/**
+ * The storage section `name` of a configuration as an object (`null` is an empty one), or
+ * `undefined` when absent; anything else is a CONFIG_INVALID error naming the entry.
+ *
+ * @example
+ * ```ts
+ * import { storageSection } from "./storage_entry.ts";
+ * import { ConfigurationBase } from "./mod.ts";
+ * const c = new ConfigurationBase({ configDirectory: "." });
+ * console.log(storageSection(c, "remote_storage"));
+ * ```
+ */
+export function storageSection(
+  config: ConfigurationBase,
+  name: string,
+): Record<string, unknown> | undefined {
   if (config.config[name] === undefined) return undefined;
   const value = config.config[name] === null ? {} : config.getEntry(name);
   if (!isPlainObject(value)) {
@@ -104,8 +119,8 @@ export function remoteStorageEntry<T = Record<string, unknown>>(
   config: ConfigurationBase,
 ): RemoteStorageEntry<T> {
   const sharedName = SHARED_SECTIONS.find((n) => config.config[n] !== undefined);
-  const shared = sharedName === undefined ? undefined : section(config, sharedName);
-  const ts = section(config, TS_STORAGE_SECTION);
+  const shared = sharedName === undefined ? undefined : storageSection(config, sharedName);
+  const ts = storageSection(config, TS_STORAGE_SECTION);
   if (shared === undefined && ts === undefined) {
     throw new ConfigError(
       `Cannot read the storage settings: no "remote_storage" section in ${

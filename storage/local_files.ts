@@ -170,7 +170,11 @@ async function statFollow(abs: string, display: string): Promise<Stats> {
   }
 }
 
-function fileOf(displayPath: string, absPath: string, st: Stats): LocalFile {
+function fileOf(
+  displayPath: string,
+  absPath: string,
+  st: Pick<Stats, "size" | "mtimeMs" | "ctimeMs" | "ino">,
+): LocalFile {
   return {
     displayPath,
     absPath,
@@ -187,17 +191,6 @@ const YIELD_EVERY = 256;
 /** Lets timers and I/O callbacks run (a resolved promise would only run microtasks). */
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function fileOfLocal(displayPath: string, absPath: string, st: LocalStat): LocalFile {
-  return {
-    displayPath,
-    absPath,
-    size: st.size,
-    mtimeMs: st.mtimeMs,
-    ctimeMs: st.ctimeMs,
-    ino: st.ino,
-  };
 }
 
 /**
@@ -297,7 +290,7 @@ async function walk(
       onSpecial?.({ absPath: abs, displayPath: disp, reason: st.special });
       continue;
     }
-    if (st.isFile) out.push(fileOfLocal(disp, abs, st));
+    if (st.isFile) out.push(fileOf(disp, abs, st));
   }
   return out;
 }
